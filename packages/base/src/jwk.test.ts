@@ -1,0 +1,82 @@
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { InvalidKeyMaterialError } from "@keyprovider/core";
+import { calculateJwkThumbprint, exportJWK } from "jose";
+import { describe, expect, it } from "vitest";
+import {
+  ALGORITHMS,
+  jwkThumbprint,
+  publicJwkFromSpkiDer,
+  publicJwkMembers,
+  publishedJwk,
+  withoutPrivateMembers,
+  type PublicJwkMembers,
+} from "./index.js";
+
+const vectors = JSON.parse(readFileSync(new URL("../../../vectors/jwk-thumbprints.json", import.meta.url), "utf8")) as {
+  cases: { name: string; jwk: PublicJwkMembers; thumbprint: string }[];
+};
+
+describe("jwkThumbprint (RFC 7638)", () => {
+  it.each(vectors.cases)("matches $name", async ({ jwk, thumbprint }) => {
+    expect(await jwkThumbprint(jwk)).toBe(thumbprint);
+    expect(await jwkThumbprint({ ...jwk, kid: "ignored", alg: "EdDSA" } as PublicJwkMembers)).toBe(thumbprint);
+  });
+});
+
+describe("publicJwkMembers", () => {
+  it.each([
+    ["ed25519", {}],
+    ["x25519", {}],
+    ["ec", { namedCurve: "P-256" }],
+    ["rsa", { modulusLength: 2048 }],
+  ] as const)("gives the public members of a %s key, private or public", async (type, options) => {
+    const { publicKey, privateKey } = generateKeyPairSync(type as "ed25519", options as object);
+    const fromPrivate = publicJwkMembers(privateKey);
+    expect(fromPrivate).toEqual(publicJwkMembers(publicKey));
+    const viaJose = await exportJWK(publicKey);
+    expect(fromPrivate).toEqual(viaJose);
+    expect(Object.keys(fromPrivate)).not.toContain("d");
+  });
+});
+
+describe("publishedJwk", () => {
+  const members = vectors.cases[1]!.jwk;
+  it.each([
+    ["ED25519", "EdDSA", "sig"],
+    ["ECDSA_P256_SHA256", "ES256", "sig"],
+    ["RSA_PSS_SHA256", "PS256", "sig"],
+    ["RSA_OAEP_SHA256", "RSA-OAEP-256", "enc"],
+    ["X25519", "ECDH-ES", "enc"],
+  ] as const)("%s is published with alg %s and use %s", (alg, jwa, use) => {
+    const jwk = publishedJwk(members, "abc", 3, alg);
+    expect(jwk).toMatchObject({ kid: "abc.3", alg: jwa, use });
+    expect(ALGORITHMS[alg].jwk?.alg).toBe(jwa);
+  });
+
+  it("refuses symmetric algorithms", () => {
+    expect(() => publishedJwk(members, "abc", 1, "AES256_GCM")).toThrow(InvalidKeyMaterialError);
+  });
+});
+
+describe("publicJwkFromSpkiDer", () => {
+  it("converts an RSA SPKI DER and sets kid", async () => {
+    const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const der = publicKey.export({ type: "spki", format: "der" });
+    const jwk = publicJwkFromSpkiDer(der, "testkid");
+    expect(jwk.kty).toBe("RSA");
+    expect(jwk.kid).toBe("testkid");
+    expect(await calculateJwkThumbprint(jwk)).toBe(await jwkThumbprint(jwk));
+  });
+
+  it("refuses bytes that are not SPKI", () => {
+    expect(() => publicJwkFromSpkiDer(new Uint8Array([1, 2, 3]))).toThrow(InvalidKeyMaterialError);
+  });
+});
+
+describe("withoutPrivateMembers", () => {
+  it("removes every private member", () => {
+    const jwk = { kty: "RSA", n: "n", e: "e", d: "d", p: "p", q: "q", dp: "dp", dq: "dq", qi: "qi", oth: [], k: "k" };
+    expect(withoutPrivateMembers(jwk)).toEqual({ kty: "RSA", n: "n", e: "e" });
+  });
+});

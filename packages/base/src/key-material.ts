@@ -1,0 +1,135 @@
+import { Buffer } from "node:buffer";
+import { createSecretKey } from "node:crypto";
+import { InvalidKeyMaterialError, KeyAlg } from "@keyprovider/core";
+import { ALGORITHMS } from "./algorithms.js";
+import { b64url, b64urlDecode } from "./base64url.js";
+import { jwkThumbprint, type PublicJwkMembers } from "./jwk.js";
+import type { NormalizedKeySpec } from "./key-spec.js";
+
+/**
+ * One version's key material as a provider holds it. The secret stays inside the provider (a
+ * `node:crypto` KeyObject, not a JS buffer) and is encoded only when a policy lets it out.
+ *
+ * @example
+ * ```ts
+ * const material: KeyMaterial = await secretKeyMaterial(randomBytes(32));
+ * material.exportSecret?.(); // Uint8Array(32), a fresh copy
+ * ```
+ */
+export interface KeyMaterial {
+  /** RFC 7638 thumbprint of the public JWK, or of the `oct` JWK for secrets. */
+  readonly fingerprint: string;
+  /** The public key, encoded per the spec. */
+  readonly public?: Uint8Array;
+  /** Members of the public JWK, for keys that are published. */
+  readonly publicJwk?: PublicJwkMembers;
+  /** The key size in bits, where the key determines it (RSA imports). */
+  readonly sizeBits?: number;
+  /** A fresh copy of the secret, encoded per the spec; absent for public-only keys. */
+  readonly exportSecret?: () => Uint8Array;
+}
+
+/** Largest secret or opaque blob accepted by `importKey`. */
+export const MAX_IMPORTED_SECRET_BYTES = 65_536;
+const HMAC_MIN_BYTES = 32;
+const AES_BYTES = 32;
+
+/**
+ * Key material for a secret: kept in a `node:crypto` secret KeyObject, fingerprinted as the RFC 7638
+ * thumbprint of its `oct` JWK. The caller's buffer is copied, so it may be zeroed afterwards.
+ *
+ * @example
+ * ```ts
+ * const secret = randomBytes(32);
+ * const material = await secretKeyMaterial(secret);
+ * secret.fill(0);
+ * ```
+ */
+export async function secretKeyMaterial(secret: Uint8Array): Promise<KeyMaterial & { readonly secretLength: number }> {
+  const key = createSecretKey(Buffer.from(secret));
+  const fingerprint = await jwkThumbprint({ kty: "oct", k: b64url(secret) });
+  return Object.freeze({
+    fingerprint,
+    secretLength: secret.byteLength,
+    exportSecret: () => new Uint8Array(key.export()),
+  });
+}
+
+/**
+ * The secret bytes of a symmetric key being imported: raw bytes, or an `oct` JWK as UTF-8 JSON.
+ * AES256_GCM keys must be 32 bytes; HMAC_SHA256 keys at least 32 (RFC 7518 §3.2). A JWK whose `alg`
+ * or `use` contradicts the spec is refused. Messages give lengths, never contents.
+ *
+ * @example
+ * ```ts
+ * const secret = symmetricSecretFromImport(spec, new TextEncoder().encode('{"kty":"oct","k":"…"}'));
+ * ```
+ */
+export function symmetricSecretFromImport(spec: NormalizedKeySpec, material: Uint8Array): Uint8Array {
+  const jwk = parseJwkJson(material);
+  let secret = material;
+  if (jwk !== undefined) {
+    if (jwk["kty"] !== "oct") {
+      throw new InvalidKeyMaterialError(`A ${spec.alg} key must be an "oct" JWK, got kty ${JSON.stringify(String(jwk["kty"]).slice(0, 20))}`);
+    }
+    const decoded = typeof jwk["k"] === "string" ? b64urlDecode(jwk["k"]) : undefined;
+    if (decoded === undefined) throw new InvalidKeyMaterialError('The "oct" JWK has no valid base64url "k" member');
+    assertJwkIntent(jwk, spec.alg);
+    secret = decoded;
+  }
+  const bytes = secret.byteLength;
+  if (spec.alg === KeyAlg.AES256_GCM && bytes !== AES_BYTES) {
+    throw new InvalidKeyMaterialError(`AES256_GCM keys are exactly ${AES_BYTES} bytes, got ${bytes}`);
+  }
+  if (spec.alg === KeyAlg.HMAC_SHA256 && (bytes < HMAC_MIN_BYTES || bytes > MAX_IMPORTED_SECRET_BYTES)) {
+    throw new InvalidKeyMaterialError(
+      `HMAC_SHA256 keys must be ${HMAC_MIN_BYTES} to ${MAX_IMPORTED_SECRET_BYTES} bytes (RFC 7518 §3.2 requires at least the hash size), got ${bytes}`,
+    );
+  }
+  return secret;
+}
+
+/**
+ * Parse bytes as a JWK in UTF-8 JSON, or return `undefined` if they are not a JSON object with a
+ * `kty` (raw key bytes, PEM, DER).
+ *
+ * @example
+ * ```ts
+ * parseJwkJson(new TextEncoder().encode('{"kty":"OKP","crv":"Ed25519","x":"…"}')); // { kty: "OKP", … }
+ * ```
+ */
+export function parseJwkJson(bytes: Uint8Array): Record<string, unknown> | undefined {
+  let start = 0;
+  while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x0a || bytes[start] === 0x0d || bytes[start] === 0x09)) start += 1;
+  if (bytes[start] !== 0x7b /* { */) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || !("kty" in parsed)) return undefined;
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Refuse a JWK whose `alg` or `use` says it is meant for something other than the spec's algorithm
+ * (RFC 7517 §4.2, §4.4).
+ *
+ * @example
+ * ```ts
+ * assertJwkIntent({ kty: "RSA", alg: "RS256", n, e }, "RSA_PSS_SHA256"); // InvalidKeyMaterialError
+ * ```
+ */
+export function assertJwkIntent(jwk: Record<string, unknown>, alg: KeyAlg): void {
+  const info = ALGORITHMS[alg];
+  if (jwk["alg"] !== undefined && !info.jwkAlgs.includes(String(jwk["alg"]))) {
+    throw new InvalidKeyMaterialError(
+      `The JWK is for alg ${JSON.stringify(String(jwk["alg"]).slice(0, 30))}, which is not ${alg}; allowed: ${info.jwkAlgs.join(", ")}`,
+    );
+  }
+  const use = info.jwk?.use ?? (info.uses.includes("sign") ? "sig" : "enc");
+  if (jwk["use"] !== undefined && jwk["use"] !== use) {
+    throw new InvalidKeyMaterialError(`The JWK has use ${JSON.stringify(String(jwk["use"]).slice(0, 10))}, but ${alg} keys are for "${use}"`);
+  }
+}

@@ -1,0 +1,244 @@
+import {
+  ExportPolicy,
+  InvalidKeySpecError,
+  KeyAlg,
+  KeyClass,
+  KeyType,
+  KeyUse,
+  type KeySpec,
+} from "@keyprovider/core";
+import { ALGORITHMS } from "./algorithms.js";
+import { describeType } from "./guards.js";
+
+/**
+ * A `KeySpec` after validation, with defaults filled in. Providers store it per version, so a
+ * rotation reproduces the same size, encodings, label and tags.
+ *
+ * @example
+ * ```ts
+ * const spec = validateKeySpec({ klass: "asym", alg: "RSA_PSS_SHA256", uses: ["sign"], exportPolicy: "none" });
+ * spec.sizeBits; // 3072
+ * spec.encoding; // "PEM"
+ * ```
+ */
+export interface NormalizedKeySpec {
+  readonly klass: KeyClass;
+  readonly alg: KeyAlg;
+  readonly uses: readonly KeyUse[];
+  readonly exportPolicy: ExportPolicy;
+  /** Set for RSA (default 3072); unset until known for imports that do not state it. */
+  readonly sizeBits: number | undefined;
+  readonly encoding: "PEM" | "DER";
+  readonly publicFormat: "SubjectPublicKeyInfo" | "Raw";
+  readonly privateFormat: "PKCS8" | "Raw";
+  readonly label: string | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  /** The `KeyRef.type` of keys made from this spec. */
+  readonly type: KeyType;
+}
+
+/**
+ * Whether the spec is for creating a key (defaults such as the RSA size are filled in) or for
+ * importing one (sizes come from the imported key).
+ *
+ * @example
+ * ```ts
+ * validateKeySpec(spec, { purpose: "import" });
+ * ```
+ */
+export interface ValidateKeySpecOptions {
+  readonly purpose?: "create" | "import";
+}
+
+const FIELDS = [
+  "klass",
+  "alg",
+  "uses",
+  "exportPolicy",
+  "sizeBits",
+  "encoding",
+  "publicFormat",
+  "privateFormat",
+  "label",
+  "tags",
+] as const;
+
+const LIMITS = { label: 256, tagCount: 50, tagKey: 128, tagValue: 256 } as const;
+
+function values(table: Readonly<Record<string, string>>): string {
+  return Object.values(table)
+    .map((value) => JSON.stringify(value))
+    .join(", ");
+}
+
+function fail(field: string, message: string): never {
+  throw new InvalidKeySpecError(field, `KeySpec.${field}: ${message}`);
+}
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: Readonly<Record<string, T>>): T {
+  if (typeof value !== "string" || !(Object.values(allowed) as string[]).includes(value)) {
+    fail(field, `must be one of ${values(allowed)}, got ${typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : describeType(value)}`);
+  }
+  return value as T;
+}
+
+/**
+ * Validate a `KeySpec` and fill in defaults: that `klass`, `alg` and `uses` fit together, that
+ * `sizeBits` and the encodings apply to the algorithm, and that label and tags are strings within
+ * the limits every backend accepts (AWS KMS: 50 tags, keys up to 128 and values up to 256
+ * characters). Problems raise `InvalidKeySpecError` naming the field and what is allowed.
+ *
+ * @example
+ * ```ts
+ * validateKeySpec({ klass: "sym", alg: "ED25519", uses: [], exportPolicy: "none" });
+ * // InvalidKeySpecError: KeySpec.klass: ED25519 is an asymmetric algorithm; use klass "asym" …
+ * ```
+ */
+export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions = {}): NormalizedKeySpec {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+    throw new TypeError(`spec must be a KeySpec object, got ${describeType(spec)}`);
+  }
+  const purpose = options.purpose ?? "create";
+  for (const key of Object.keys(spec)) {
+    if (!(FIELDS as readonly string[]).includes(key)) {
+      fail(key.slice(0, 40), `is not a KeySpec field; the fields are ${FIELDS.join(", ")}`);
+    }
+  }
+
+  const klass = oneOf("klass", spec.klass, KeyClass);
+  const alg = oneOf("alg", spec.alg, KeyAlg);
+  const exportPolicy = oneOf("exportPolicy", spec.exportPolicy, ExportPolicy);
+  const info = ALGORITHMS[alg];
+  const opaque = klass === KeyClass.opaque;
+
+  if (!opaque && info.klass !== klass) {
+    fail(
+      "klass",
+      `${alg} is ${info.klass === KeyClass.symmetric ? "a symmetric" : "an asymmetric"} algorithm; use klass "${info.klass}" (or "opaque" to store the bytes uninterpreted)`,
+    );
+  }
+
+  if (!Array.isArray(spec.uses)) fail("uses", `must be an array of ${values(KeyUse)}`);
+  const uses = [...new Set(spec.uses.map((use: unknown) => oneOf("uses", use, KeyUse)))];
+  if (!opaque) {
+    const refused = uses.filter((use) => !info.uses.includes(use));
+    if (refused.length > 0) {
+      fail("uses", `${refused.map((u) => JSON.stringify(u)).join(", ")} ${refused.length === 1 ? "is" : "are"} not a use of ${alg}; allowed: ${info.uses.map((u) => JSON.stringify(u)).join(", ")}`);
+    }
+  }
+
+  let sizeBits: number | undefined;
+  const isRsa = !opaque && info.type === KeyType.RSA;
+  if (spec.sizeBits !== undefined) {
+    if (typeof spec.sizeBits !== "number" || !Number.isInteger(spec.sizeBits)) {
+      fail("sizeBits", `must be an integer, got ${describeType(spec.sizeBits)}`);
+    }
+    if (opaque) fail("sizeBits", "does not apply to opaque keys, whose material is stored as given");
+    if (!info.sizes.includes(spec.sizeBits)) {
+      fail(
+        "sizeBits",
+        isRsa
+          ? `${alg} keys are 2048, 3072 or 4096 bits, got ${spec.sizeBits}`
+          : `${alg} keys are always ${info.sizes[0]} bits; sizeBits applies to RSA keys only, got ${spec.sizeBits}`,
+      );
+    }
+    sizeBits = spec.sizeBits;
+  } else if (isRsa && purpose === "create") {
+    sizeBits = info.sizes[0];
+  } else if (!opaque && !isRsa) {
+    sizeBits = info.sizes[0];
+  }
+
+  const asymmetric = !opaque && info.klass === KeyClass.asymmetric;
+  if (spec.encoding !== undefined) {
+    if (!asymmetric) fail("encoding", `applies to asymmetric keys only; ${klass === KeyClass.opaque ? "opaque" : "symmetric"} material is raw bytes`);
+    oneOf("encoding", spec.encoding, { PEM: "PEM", DER: "DER" } as const);
+  }
+  if (spec.publicFormat !== undefined) {
+    if (!asymmetric) fail("publicFormat", `applies to asymmetric keys only; ${alg} ${opaque ? "opaque keys" : "keys"} have no public key format`);
+    oneOf("publicFormat", spec.publicFormat, { SubjectPublicKeyInfo: "SubjectPublicKeyInfo", Raw: "Raw" } as const);
+    if (spec.publicFormat === "Raw" && !info.raw) {
+      fail("publicFormat", `"Raw" applies to ED25519 and X25519 keys only; use "SubjectPublicKeyInfo" for ${alg}`);
+    }
+  }
+  if (spec.privateFormat !== undefined) {
+    oneOf("privateFormat", spec.privateFormat, { PKCS8: "PKCS8", Raw: "Raw" } as const);
+    if (!asymmetric && spec.privateFormat !== "Raw") {
+      fail("privateFormat", `must be "Raw" (or omitted) for ${opaque ? "opaque" : "symmetric"} keys, whose material is raw bytes`);
+    }
+    if (asymmetric && spec.privateFormat === "Raw" && !info.raw) {
+      fail("privateFormat", `"Raw" applies to ED25519 and X25519 keys only; use "PKCS8" for ${alg}`);
+    }
+  }
+
+  if (spec.label !== undefined) {
+    if (typeof spec.label !== "string") fail("label", `must be a string, got ${describeType(spec.label)}`);
+    if (spec.label.length > LIMITS.label) fail("label", `must be at most ${LIMITS.label} characters, got ${spec.label.length}`);
+  }
+  const tags: Record<string, string> = {};
+  if (spec.tags !== undefined) {
+    if (typeof spec.tags !== "object" || spec.tags === null || Array.isArray(spec.tags)) {
+      fail("tags", `must be an object of string values, got ${describeType(spec.tags)}`);
+    }
+    const entries = Object.entries(spec.tags as Record<string, unknown>);
+    if (entries.length > LIMITS.tagCount) fail("tags", `may hold at most ${LIMITS.tagCount} tags, got ${entries.length}`);
+    for (const [key, value] of entries) {
+      if (key.length === 0 || key.length > LIMITS.tagKey) fail("tags", `keys must be 1-${LIMITS.tagKey} characters`);
+      if (typeof value !== "string") fail("tags", `the value of ${JSON.stringify(key.slice(0, 40))} must be a string, got ${describeType(value)}`);
+      if (value.length > LIMITS.tagValue) fail("tags", `the value of ${JSON.stringify(key.slice(0, 40))} must be at most ${LIMITS.tagValue} characters`);
+      tags[key] = value;
+    }
+  }
+  if (spec.label !== undefined) tags["label"] = spec.label;
+
+  return Object.freeze({
+    klass,
+    alg,
+    uses: Object.freeze(uses),
+    exportPolicy,
+    sizeBits,
+    encoding: spec.encoding ?? "PEM",
+    publicFormat: spec.publicFormat ?? "SubjectPublicKeyInfo",
+    privateFormat: spec.privateFormat ?? (asymmetric ? "PKCS8" : "Raw"),
+    label: spec.label,
+    tags: Object.freeze(tags),
+    type: opaque ? KeyType.OPAQUE : info.type,
+  });
+}
+
+/**
+ * The spec of a rotation: the previous version's spec with the caller's overrides. Algorithm and
+ * class cannot change; a rotation that tries raises `InvalidKeySpecError`.
+ *
+ * @example
+ * ```ts
+ * const next = rotationSpec(previous, { sizeBits: 4096 });
+ * ```
+ */
+export function rotationSpec(previous: NormalizedKeySpec, overrides: unknown): NormalizedKeySpec {
+  if (overrides !== undefined && (typeof overrides !== "object" || overrides === null || Array.isArray(overrides))) {
+    throw new TypeError(`specOverrides must be an object, got ${describeType(overrides)}`);
+  }
+  const changes = (overrides ?? {}) as Partial<KeySpec>;
+  for (const field of ["klass", "alg"] as const) {
+    if (changes[field] !== undefined && changes[field] !== previous[field]) {
+      fail(field, `a rotation keeps the ${field === "alg" ? "algorithm" : "class"} of the key (${previous[field]}); create a new key for ${String(changes[field]).slice(0, 40)}`);
+    }
+  }
+  // The label lives in tags.label; take it out so an overridden label replaces it.
+  const previousTags = { ...previous.tags };
+  if (previous.label !== undefined) delete previousTags["label"];
+  const base: KeySpec = {
+    klass: previous.klass,
+    alg: previous.alg,
+    uses: previous.uses,
+    exportPolicy: previous.exportPolicy,
+    ...(previous.sizeBits !== undefined && previous.type === KeyType.RSA ? { sizeBits: previous.sizeBits } : {}),
+    ...(previous.type !== KeyType.SYMMETRIC && previous.type !== KeyType.OPAQUE
+      ? { encoding: previous.encoding, publicFormat: previous.publicFormat, privateFormat: previous.privateFormat }
+      : {}),
+    ...(previous.label !== undefined ? { label: previous.label } : {}),
+    tags: previousTags,
+  };
+  return validateKeySpec({ ...base, ...changes } as KeySpec);
+}

@@ -1,0 +1,93 @@
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import {
+  InvalidKeyMaterialError,
+  InvalidKeySpecError,
+  InvalidProviderError,
+  KeyExistsError,
+  KeyNotFoundError,
+  KeyProviderError,
+  KeyUnavailableError,
+  NotSupportedError,
+  ProviderNotFoundError,
+  ProviderPermissionError,
+  ProviderUnavailableError,
+  RemoteJwksError,
+  UnsupportedAlgorithmError,
+} from "./index.js";
+
+describe("error family", () => {
+  const cases: [KeyProviderError, string, string][] = [
+    [new KeyNotFoundError("abc", 2), "KeyNotFoundError", "ERR_KEY_NOT_FOUND"],
+    [new KeyExistsError("abc", 2), "KeyExistsError", "ERR_KEY_EXISTS"],
+    [new InvalidKeySpecError("uses", "bad"), "InvalidKeySpecError", "ERR_INVALID_KEY_SPEC"],
+    [new InvalidKeyMaterialError("bad"), "InvalidKeyMaterialError", "ERR_INVALID_KEY_MATERIAL"],
+    [new UnsupportedAlgorithmError("X25519", "no"), "UnsupportedAlgorithmError", "ERR_UNSUPPORTED_ALGORITHM"],
+    [new NotSupportedError("no"), "NotSupportedError", "ERR_NOT_SUPPORTED"],
+    [new KeyUnavailableError("abc", 1, "disabled"), "KeyUnavailableError", "ERR_KEY_UNAVAILABLE"],
+    [new ProviderUnavailableError("down"), "ProviderUnavailableError", "ERR_PROVIDER_UNAVAILABLE"],
+    [new ProviderPermissionError("denied"), "ProviderPermissionError", "ERR_PROVIDER_PERMISSION"],
+    [new RemoteJwksError("ERR_REMOTE_JWKS_TIMEOUT", "slow"), "RemoteJwksError", "ERR_REMOTE_JWKS_TIMEOUT"],
+    [new ProviderNotFoundError("x", [], "missing"), "ProviderNotFoundError", "ERR_PROVIDER_NOT_FOUND"],
+    [new InvalidProviderError("bad"), "InvalidProviderError", "ERR_INVALID_PROVIDER"],
+  ];
+
+  it.each(cases)("%s has name %s and code %s", (error, name, code) => {
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(KeyProviderError);
+    expect(error.name).toBe(name);
+    expect(error.code).toBe(code);
+    expect(KeyProviderError.isInstance(error)).toBe(true);
+    expect(String(error)).toContain(name);
+  });
+
+  it("isInstance tells the classes apart by code", () => {
+    const notFound = new KeyNotFoundError("abc");
+    expect(KeyNotFoundError.isInstance(notFound)).toBe(true);
+    expect(NotSupportedError.isInstance(notFound)).toBe(false);
+    expect(RemoteJwksError.isInstance(new RemoteJwksError("ERR_REMOTE_JWKS_INVALID", "x"))).toBe(true);
+    expect(RemoteJwksError.isInstance(notFound)).toBe(false);
+  });
+
+  it("isInstance works across copies of the package (brand, not prototype)", () => {
+    // What a second install of @keyprovider/core would throw: same brand and code, other class.
+    const foreign = Object.assign(new Error("No key"), { code: "ERR_KEY_NOT_FOUND" });
+    Object.defineProperty(foreign, Symbol.for("keyprovider.error"), { value: true });
+    expect(foreign instanceof KeyNotFoundError).toBe(false);
+    expect(KeyNotFoundError.isInstance(foreign)).toBe(true);
+    expect(KeyProviderError.isInstance(foreign)).toBe(true);
+    expect(ProviderNotFoundError.isInstance(foreign)).toBe(false);
+  });
+
+  it("isInstance rejects look-alikes without the brand", () => {
+    expect(KeyNotFoundError.isInstance(Object.assign(new Error("x"), { code: "ERR_KEY_NOT_FOUND" }))).toBe(false);
+    expect(KeyProviderError.isInstance(null)).toBe(false);
+    expect(KeyProviderError.isInstance("ERR_KEY_NOT_FOUND")).toBe(false);
+  });
+
+  it("carries typed fields and the cause", () => {
+    const cause = new Error("socket hang up");
+    const notFound = new KeyNotFoundError("abc", 3, { cause });
+    expect(notFound.kid).toBe("abc");
+    expect(notFound.version).toBe(3);
+    expect(notFound.cause).toBe(cause);
+    expect(notFound.message).toBe('Key "abc" has no version 3');
+    expect(new KeyNotFoundError("abc").message).toBe('No key with kid "abc"');
+    expect(new ProviderUnavailableError("down").retryable).toBe(true);
+    expect(new ProviderUnavailableError("bad request", { retryable: false }).retryable).toBe(false);
+    const remote = new RemoteJwksError("ERR_REMOTE_JWKS_HTTP_STATUS", "503", { url: "https://x", status: 503 });
+    expect([remote.url, remote.status]).toEqual(["https://x", 503]);
+    expect(new InvalidKeySpecError("sizeBits", "no").field).toBe("sizeBits");
+  });
+
+  it("bounds hostile identifiers in messages", () => {
+    const error = new KeyNotFoundError("k".repeat(10_000));
+    expect(error.message.length).toBeLessThan(120);
+  });
+
+  it("keeps the brand out of enumerable properties and inspect output", () => {
+    const error = new KeyNotFoundError("abc");
+    expect(Object.keys(error)).not.toContain(Symbol.for("keyprovider.error"));
+    expect(inspect(error)).not.toContain("keyprovider.error");
+  });
+});

@@ -1,0 +1,142 @@
+import type { KeyProvider } from "./types.js";
+
+const DEFINITION_BRAND: unique symbol = Symbol.for("keyprovider.provider-definition") as never;
+
+/** The registry API version this copy of `@keyprovider/core` implements. */
+export const PROVIDER_API_VERSION = 1;
+
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * What a composite provider gets to build its children from configuration.
+ *
+ * @example
+ * ```ts
+ * create: async (options, ctx) =>
+ *   new MirroredKeyProvider(
+ *     await ctx.create(options.primary.provider, options.primary.options),
+ *     await ctx.create(options.secondary.provider, options.secondary.options),
+ *   ),
+ * ```
+ */
+export interface ProviderContext {
+  /** Create another registered provider by name, as `registry.create` does. */
+  create(name: string, options?: unknown): Promise<KeyProvider>;
+}
+
+/**
+ * A provider as the registry knows it: a name, aliases and a factory. Made by
+ * {@link defineProvider}; each provider package default-exports one.
+ *
+ * @example
+ * ```ts
+ * import local from "@keyprovider/local";
+ * local.name; // "LocalKeyProvider"
+ * ```
+ */
+export interface ProviderDefinition<Options = unknown, P extends KeyProvider = KeyProvider> {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly apiVersion: typeof PROVIDER_API_VERSION;
+  create(options: Options, ctx: ProviderContext): P | Promise<P>;
+}
+
+/**
+ * The argument of {@link defineProvider}.
+ *
+ * @example
+ * ```ts
+ * const input: ProviderDefinitionInput<{ region: string }> = {
+ *   name: "MyKeyProvider", aliases: ["mine"], apiVersion: 1,
+ *   create: (options) => new MyKeyProvider(options),
+ * };
+ * ```
+ */
+export interface ProviderDefinitionInput<Options, P extends KeyProvider> {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly apiVersion: typeof PROVIDER_API_VERSION;
+  create(options: Options, ctx: ProviderContext): P | Promise<P>;
+}
+
+/**
+ * Declare a provider for the registry. The result is frozen and branded, so the registry and
+ * `discoverProviders` can tell it from look-alike objects. Calling it has no side effects.
+ *
+ * @example
+ * ```ts
+ * import { defineProvider } from "@keyprovider/core";
+ *
+ * export default defineProvider({
+ *   name: "MyKeyProvider",
+ *   aliases: ["mine"],
+ *   apiVersion: 1,
+ *   create: (options: MyOptions) => new MyKeyProvider(options),
+ * });
+ * ```
+ */
+export function defineProvider<Options = unknown, P extends KeyProvider = KeyProvider>(
+  input: ProviderDefinitionInput<Options, P>,
+): ProviderDefinition<Options, P> {
+  if (typeof input !== "object" || input === null) {
+    throw new TypeError("defineProvider() takes an object: { name, aliases, apiVersion: 1, create }");
+  }
+  const { name, aliases = [], apiVersion, create } = input;
+  assertProviderName(name, "name");
+  if (!Array.isArray(aliases)) throw new TypeError("defineProvider(): aliases must be an array of names");
+  aliases.forEach((alias, i) => assertProviderName(alias, `aliases[${i}]`));
+  if (apiVersion !== PROVIDER_API_VERSION) {
+    throw new TypeError(
+      `defineProvider(): apiVersion must be ${PROVIDER_API_VERSION}, the version this @keyprovider/core implements`,
+    );
+  }
+  if (typeof create !== "function") throw new TypeError("defineProvider(): create must be a function");
+  const definition = {
+    name,
+    aliases: Object.freeze([...new Set(aliases)].filter((alias) => alias !== name)),
+    apiVersion,
+    create: (options: Options, ctx: ProviderContext) => create.call(input, options, ctx),
+  };
+  Object.defineProperty(definition, DEFINITION_BRAND, { value: PROVIDER_API_VERSION });
+  return Object.freeze(definition);
+}
+
+/**
+ * Whether `value` was made by `defineProvider` (from any copy of `@keyprovider/core`).
+ *
+ * @example
+ * ```ts
+ * const mod = await import("some-package");
+ * if (isProviderDefinition(mod.default)) registry.register(mod.default);
+ * ```
+ */
+export function isProviderDefinition(value: unknown): value is ProviderDefinition {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { [DEFINITION_BRAND]?: unknown })[DEFINITION_BRAND] !== undefined
+  );
+}
+
+/**
+ * Why `value` cannot be registered, or `undefined` if it can.
+ * @internal
+ */
+export function definitionProblem(value: unknown): string | undefined {
+  if (!isProviderDefinition(value)) {
+    return "it is not a provider definition made with defineProvider() from @keyprovider/core";
+  }
+  const brand = (value as unknown as { [DEFINITION_BRAND]: unknown })[DEFINITION_BRAND];
+  if (brand !== PROVIDER_API_VERSION || value.apiVersion !== PROVIDER_API_VERSION) {
+    return `it implements provider API version ${String(value.apiVersion)}, but this @keyprovider/core implements version ${PROVIDER_API_VERSION}; install versions of the two packages that match`;
+  }
+  return undefined;
+}
+
+function assertProviderName(value: unknown, field: string): asserts value is string {
+  if (typeof value !== "string" || !NAME_PATTERN.test(value)) {
+    throw new TypeError(
+      `defineProvider(): ${field} must be a string of 1-64 letters, digits, ".", "_" or "-" starting with a letter`,
+    );
+  }
+}

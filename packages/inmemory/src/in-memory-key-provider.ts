@@ -1,0 +1,130 @@
+import {
+  InvalidKeyMaterialError,
+  KeyAlg,
+  KeyClass,
+  ProviderFeature,
+  type ProviderSupports,
+} from "@keyprovider/core";
+import {
+  KeyProviderBase,
+  MAX_IMPORTED_SECRET_BYTES,
+  assertOptions,
+  b64url,
+  jwkThumbprint,
+  randomBytes,
+  secretKeyMaterial,
+  symmetricSecretFromImport,
+  type ImportInput,
+  type KeyMaterial,
+  type NormalizedKeySpec,
+} from "@keyprovider/base";
+
+/**
+ * Options of {@link InMemoryKeyProvider}. There are none yet; the object is accepted so that
+ * registry configuration can pass `{}`.
+ *
+ * @example
+ * ```ts
+ * const options: InMemoryKeyProviderOptions = {};
+ * ```
+ */
+export type InMemoryKeyProviderOptions = Record<string, never>;
+
+interface InMemoryMaterial extends KeyMaterial {
+  /** Length of the secret, so an opaque key rotates to fresh bytes of the same length. */
+  readonly secretLength: number | undefined;
+}
+
+const SECRET_BYTES = 32;
+
+const SUPPORTS: ProviderSupports = Object.freeze({
+  class: Object.freeze([KeyClass.symmetric, KeyClass.opaque]),
+  algs: Object.freeze([KeyAlg.AES256_GCM, KeyAlg.HMAC_SHA256]),
+  features: Object.freeze([
+    ProviderFeature.CREATE,
+    ProviderFeature.IMPORT,
+    ProviderFeature.ROTATE,
+    ProviderFeature.DESTROY,
+    ProviderFeature.HKDF,
+    ProviderFeature.RANDOM,
+  ]),
+});
+
+/**
+ * Volatile keys in process memory; nothing is written to disk and everything is gone when the
+ * process exits. For tests, CI and ephemeral services.
+ *
+ * - Symmetric keys (`AES256_GCM`, `HMAC_SHA256`) of 32 CSPRNG bytes; imports take raw bytes or an
+ *   `oct` JWK (AES: exactly 32 bytes; HMAC: at least 32, per RFC 7518 §3.2).
+ * - Opaque keys: bytes stored uninterpreted under any `alg` label (32 random bytes when created;
+ *   imports of up to 64 KiB, with an optional public part). Rotation draws fresh random bytes of the
+ *   same length.
+ * - No JWKs: `getPublicJwk` and `jwks` throw `NotSupportedError`. Use `LocalKeyProvider` for key pairs.
+ *
+ * Secrets are held in `node:crypto` KeyObjects and handed out only as the export policy allows.
+ *
+ * @example
+ * ```ts
+ * import { InMemoryKeyProvider } from "@keyprovider/inmemory";
+ *
+ * const provider = new InMemoryKeyProvider();
+ * const ref = await provider.createKey({
+ *   klass: "sym", alg: "AES256_GCM", uses: ["encrypt", "decrypt"], exportPolicy: "secret_when_allowed",
+ * });
+ * ref.material; // Uint8Array(32)
+ * ```
+ */
+export class InMemoryKeyProvider extends KeyProviderBase<InMemoryMaterial> {
+  readonly name = "InMemoryKeyProvider";
+
+  constructor(options?: InMemoryKeyProviderOptions) {
+    super();
+    assertOptions(options, "InMemoryKeyProvider options", []);
+  }
+
+  supports(): ProviderSupports {
+    return SUPPORTS;
+  }
+
+  protected async generateMaterial(spec: NormalizedKeySpec, previous?: InMemoryMaterial): Promise<InMemoryMaterial> {
+    const length = spec.klass === KeyClass.opaque ? (previous?.secretLength ?? SECRET_BYTES) : SECRET_BYTES;
+    const secret = randomBytes(length);
+    try {
+      return await secretKeyMaterial(secret);
+    } finally {
+      secret.fill(0);
+    }
+  }
+
+  protected async importMaterial(spec: NormalizedKeySpec, input: ImportInput): Promise<InMemoryMaterial> {
+    if (spec.klass === KeyClass.symmetric) {
+      // KeyProviderBase guarantees material or public; a symmetric key must have material and no public.
+      if (input.public !== undefined || input.material === undefined) {
+        throw new InvalidKeyMaterialError(`${spec.alg} keys are symmetric: import the secret as material, without options.public`);
+      }
+      const secret = symmetricSecretFromImport(spec, input.material);
+      try {
+        return await secretKeyMaterial(secret);
+      } finally {
+        if (secret !== input.material) secret.fill(0);
+      }
+    }
+    return importOpaque(input);
+  }
+}
+
+async function importOpaque(input: ImportInput): Promise<InMemoryMaterial> {
+  for (const [name, bytes] of [["material", input.material], ["options.public", input.public]] as const) {
+    if (bytes !== undefined && (bytes.byteLength === 0 || bytes.byteLength > MAX_IMPORTED_SECRET_BYTES)) {
+      throw new InvalidKeyMaterialError(`Opaque ${name} must be 1 to ${MAX_IMPORTED_SECRET_BYTES} bytes, got ${bytes.byteLength}`);
+    }
+  }
+  const secret = input.material === undefined ? undefined : await secretKeyMaterial(input.material);
+  const publicPart = input.public?.slice();
+  return Object.freeze({
+    fingerprint: secret?.fingerprint ?? (await jwkThumbprint({ kty: "oct", k: b64url(publicPart!) })),
+    secretLength: secret?.secretLength,
+    ...(publicPart === undefined ? {} : { public: publicPart }),
+    ...(secret === undefined ? {} : { exportSecret: secret.exportSecret }),
+  });
+}
