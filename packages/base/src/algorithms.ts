@@ -1,11 +1,4 @@
-import {
-  KeyAlg,
-  KeyClass,
-  KeyType,
-  KeyUse,
-  type JwkAlgorithm,
-  type PublicJwk,
-} from "@keyprovider/core";
+import { KeyAlg, KeyClass, KeyType, KeyUse, type JwkAlgorithm, type PublicJwk } from "@keyprovider/core";
 
 /**
  * What keyprovider knows about one algorithm: its class, key type, the uses that make sense, its

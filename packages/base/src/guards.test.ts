@@ -11,7 +11,8 @@ describe("guards", () => {
 
   it("assertNewKid refuses dots and other characters", () => {
     assertNewKid("signing_2027-a");
-    for (const bad of ["a.b", "", "a b", "k".repeat(129), 7]) expect(() => assertNewKid(bad)).toThrow(TypeError);
+    for (const bad of ["a.b", "", "a b", "k".repeat(129), 7])
+      expect(() => assertNewKid(bad)).toThrow(TypeError);
   });
 
   it("assertVersion: TypeError for non-numbers, RangeError below 1 or fractional", () => {

@@ -18,7 +18,7 @@ export function describeType(value: unknown): string {
     case "string":
       return `a string of ${value.length} characters`;
     case "object":
-      return `an object (${(value as object).constructor?.name ?? "null prototype"})`;
+      return `an object (${value.constructor?.name ?? "null prototype"})`;
     default:
       return typeof value;
   }
@@ -87,7 +87,10 @@ export function assertVersion(version: unknown, name = "version"): asserts versi
  * assertOptionalVersion(undefined); // ok
  * ```
  */
-export function assertOptionalVersion(version: unknown, name = "version"): asserts version is number | undefined {
+export function assertOptionalVersion(
+  version: unknown,
+  name = "version",
+): asserts version is number | undefined {
   if (version !== undefined) assertVersion(version, name);
 }
 
@@ -133,11 +136,7 @@ export function assertBytes(value: unknown, name: string): asserts value is Uint
  * assertOptions(options, "getKey options", ["includeSecret"]);
  * ```
  */
-export function assertOptions(
-  value: unknown,
-  name: string,
-  known: readonly string[],
-): void {
+export function assertOptions(value: unknown, name: string, known: readonly string[]): void {
   if (value === undefined) return;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`${name} must be an object, got ${describeType(value)}`);

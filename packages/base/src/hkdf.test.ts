@@ -4,7 +4,14 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
 import { hkdf } from "./index.js";
 
-interface Vector { name: string; ikm: string; salt: string; info: string; length: number; okm: string }
+interface Vector {
+  name: string;
+  ikm: string;
+  salt: string;
+  info: string;
+  length: number;
+  okm: string;
+}
 const vectors = JSON.parse(
   readFileSync(new URL("../../../vectors/rfc5869-hkdf-sha256.json", import.meta.url), "utf8"),
 ) as { cases: Vector[]; limits: { maxLength: number } };
@@ -29,7 +36,9 @@ describe("hkdf (RFC 5869, SHA-256)", () => {
     for (const infoLength of [1024, 1025, 4096]) {
       const info = new Uint8Array(infoLength).map((_, i) => i & 0xff);
       for (const length of [1, 32, 33, 100, 8160]) {
-        expect(toHex(hkdf(ikm, { salt, info, length }))).toBe(toHex(nobleHkdf(sha256, ikm, salt, info, length)));
+        expect(toHex(hkdf(ikm, { salt, info, length }))).toBe(
+          toHex(nobleHkdf(sha256, ikm, salt, info, length)),
+        );
       }
     }
   });
@@ -52,8 +61,12 @@ describe("hkdf (RFC 5869, SHA-256)", () => {
     expect(() => hkdf("ikm" as never, { length: 32 })).toThrow(TypeError);
     expect(() => hkdf(new Uint8Array(1), { length: "32" as never })).toThrow(TypeError);
     expect(() => hkdf(new Uint8Array(1), { length: Number.NaN })).toThrow(TypeError);
-    expect(() => hkdf(new Uint8Array(1), { salt: "s" as never, length: 32 })).toThrow(/salt must be a Uint8Array/);
+    expect(() => hkdf(new Uint8Array(1), { salt: "s" as never, length: 32 })).toThrow(
+      /salt must be a Uint8Array/,
+    );
     expect(() => hkdf(new Uint8Array(1), undefined as never)).toThrow(TypeError);
-    expect(() => hkdf(new Uint8Array(1), { length: 32, lenght: 3 } as never)).toThrow(/unknown option "lenght"/);
+    expect(() => hkdf(new Uint8Array(1), { length: 32, lenght: 3 } as never)).toThrow(
+      /unknown option "lenght"/,
+    );
   });
 });

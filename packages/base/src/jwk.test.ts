@@ -13,14 +13,18 @@ import {
   type PublicJwkMembers,
 } from "./index.js";
 
-const vectors = JSON.parse(readFileSync(new URL("../../../vectors/jwk-thumbprints.json", import.meta.url), "utf8")) as {
+const vectors = JSON.parse(
+  readFileSync(new URL("../../../vectors/jwk-thumbprints.json", import.meta.url), "utf8"),
+) as {
   cases: { name: string; jwk: PublicJwkMembers; thumbprint: string }[];
 };
 
 describe("jwkThumbprint (RFC 7638)", () => {
   it.each(vectors.cases)("matches $name", async ({ jwk, thumbprint }) => {
     expect(await jwkThumbprint(jwk)).toBe(thumbprint);
-    expect(await jwkThumbprint({ ...jwk, kid: "ignored", alg: "EdDSA" } as PublicJwkMembers)).toBe(thumbprint);
+    expect(await jwkThumbprint({ ...jwk, kid: "ignored", alg: "EdDSA" } as PublicJwkMembers)).toBe(
+      thumbprint,
+    );
   });
 });
 
@@ -31,7 +35,7 @@ describe("publicJwkMembers", () => {
     ["ec", { namedCurve: "P-256" }],
     ["rsa", { modulusLength: 2048 }],
   ] as const)("gives the public members of a %s key, private or public", async (type, options) => {
-    const { publicKey, privateKey } = generateKeyPairSync(type as "ed25519", options as object);
+    const { publicKey, privateKey } = generateKeyPairSync(type as "ed25519", options);
     const fromPrivate = publicJwkMembers(privateKey);
     expect(fromPrivate).toEqual(publicJwkMembers(publicKey));
     const viaJose = await exportJWK(publicKey);
@@ -76,7 +80,19 @@ describe("publicJwkFromSpkiDer", () => {
 
 describe("withoutPrivateMembers", () => {
   it("removes every private member", () => {
-    const jwk = { kty: "RSA", n: "n", e: "e", d: "d", p: "p", q: "q", dp: "dp", dq: "dq", qi: "qi", oth: [], k: "k" };
+    const jwk = {
+      kty: "RSA",
+      n: "n",
+      e: "e",
+      d: "d",
+      p: "p",
+      q: "q",
+      dp: "dp",
+      dq: "dq",
+      qi: "qi",
+      oth: [],
+      k: "k",
+    };
     expect(withoutPrivateMembers(jwk)).toEqual({ kty: "RSA", n: "n", e: "e" });
   });
 });

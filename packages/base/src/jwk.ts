@@ -1,10 +1,6 @@
 import { Buffer } from "node:buffer";
 import { createPublicKey, type KeyObject } from "node:crypto";
-import {
-  InvalidKeyMaterialError,
-  KeyAlg,
-  type PublicJwk,
-} from "@keyprovider/core";
+import { InvalidKeyMaterialError, type KeyAlg, type PublicJwk } from "@keyprovider/core";
 import { calculateJwkThumbprint } from "jose";
 import { ALGORITHMS } from "./algorithms.js";
 import { assertBytes } from "./guards.js";
@@ -34,7 +30,16 @@ export interface PublicJwkMembers {
  * PRIVATE_JWK_MEMBERS.some((m) => m in jwk); // true for a private JWK
  * ```
  */
-export const PRIVATE_JWK_MEMBERS: readonly string[] = Object.freeze(["d", "p", "q", "dp", "dq", "qi", "oth", "k"]);
+export const PRIVATE_JWK_MEMBERS: readonly string[] = Object.freeze([
+  "d",
+  "p",
+  "q",
+  "dp",
+  "dq",
+  "qi",
+  "oth",
+  "k",
+]);
 
 const MEMBERS: Record<PublicJwk["kty"], readonly (keyof PublicJwkMembers)[]> = {
   OKP: ["kty", "crv", "x"],
@@ -75,7 +80,12 @@ export function publicJwkMembers(key: KeyObject): PublicJwkMembers {
  * // { kty: "OKP", crv: "Ed25519", x: "…", kid: "3fa1….2", alg: "EdDSA", use: "sig" }
  * ```
  */
-export function publishedJwk(members: PublicJwkMembers, kid: string, version: number, alg: KeyAlg): PublicJwk {
+export function publishedJwk(
+  members: PublicJwkMembers,
+  kid: string,
+  version: number,
+  alg: KeyAlg,
+): PublicJwk {
   const publication = ALGORITHMS[alg].jwk;
   if (publication === undefined) {
     throw new InvalidKeyMaterialError(`${alg} keys are symmetric and are never published as JWKs`);
@@ -93,7 +103,9 @@ export function publishedJwk(members: PublicJwkMembers, kid: string, version: nu
  * // "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
  * ```
  */
-export async function jwkThumbprint(jwk: PublicJwkMembers | { readonly kty: "oct"; readonly k: string }): Promise<string> {
+export async function jwkThumbprint(
+  jwk: PublicJwkMembers | { readonly kty: "oct"; readonly k: string },
+): Promise<string> {
   return calculateJwkThumbprint(jwk, "sha256");
 }
 
@@ -105,11 +117,18 @@ export async function jwkThumbprint(jwk: PublicJwkMembers | { readonly kty: "oct
  * const jwk = publicJwkFromSpkiDer(der, "testkid"); // { kty: "RSA", n: "…", e: "AQAB", kid: "testkid" }
  * ```
  */
-export function publicJwkFromSpkiDer(der: Uint8Array, kid?: string): PublicJwkMembers & { readonly kid?: string } {
+export function publicJwkFromSpkiDer(
+  der: Uint8Array,
+  kid?: string,
+): PublicJwkMembers & { readonly kid?: string } {
   assertBytes(der, "der");
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: "der", type: "spki" });
+    key = createPublicKey({
+      key: Buffer.from(der.buffer, der.byteOffset, der.byteLength),
+      format: "der",
+      type: "spki",
+    });
   } catch (cause) {
     throw new InvalidKeyMaterialError("The bytes are not a DER SubjectPublicKeyInfo", { cause });
   }
@@ -125,7 +144,9 @@ export function publicJwkFromSpkiDer(der: Uint8Array, kid?: string): PublicJwkMe
  * withoutPrivateMembers({ kty: "OKP", crv: "Ed25519", x: "…", d: "…" }); // { kty, crv, x }
  * ```
  */
-export function withoutPrivateMembers<T extends Record<string, unknown>>(jwk: T): Omit<T, "d" | "p" | "q" | "dp" | "dq" | "qi" | "oth" | "k"> {
+export function withoutPrivateMembers<T extends Record<string, unknown>>(
+  jwk: T,
+): Omit<T, "d" | "p" | "q" | "dp" | "dq" | "qi" | "oth" | "k"> {
   const copy: Record<string, unknown> = { ...jwk };
   for (const member of PRIVATE_JWK_MEMBERS) delete copy[member];
   return copy as Omit<T, "d" | "p" | "q" | "dp" | "dq" | "qi" | "oth" | "k">;

@@ -1,9 +1,22 @@
 import { InvalidKeyMaterialError, type KeySpec } from "@keyprovider/core";
 import { describe, expect, it } from "vitest";
-import { b64url, jwkThumbprint, parseJwkJson, secretKeyMaterial, symmetricSecretFromImport, validateKeySpec } from "./index.js";
+import {
+  b64url,
+  jwkThumbprint,
+  parseJwkJson,
+  secretKeyMaterial,
+  symmetricSecretFromImport,
+  validateKeySpec,
+} from "./index.js";
 
-const aes = validateKeySpec({ klass: "sym", alg: "AES256_GCM", uses: ["encrypt"], exportPolicy: "none" } satisfies KeySpec, { purpose: "import" });
-const hmac = validateKeySpec({ klass: "sym", alg: "HMAC_SHA256", uses: ["sign"], exportPolicy: "none" } satisfies KeySpec, { purpose: "import" });
+const aes = validateKeySpec(
+  { klass: "sym", alg: "AES256_GCM", uses: ["encrypt"], exportPolicy: "none" } satisfies KeySpec,
+  { purpose: "import" },
+);
+const hmac = validateKeySpec(
+  { klass: "sym", alg: "HMAC_SHA256", uses: ["sign"], exportPolicy: "none" } satisfies KeySpec,
+  { purpose: "import" },
+);
 const text = (s: string) => new TextEncoder().encode(s);
 
 describe("secretKeyMaterial", () => {
@@ -31,17 +44,33 @@ describe("symmetricSecretFromImport", () => {
 
   it("takes an oct JWK", () => {
     const k = new Uint8Array(32).fill(1);
-    expect(symmetricSecretFromImport(aes, text(JSON.stringify({ kty: "oct", k: b64url(k), alg: "A256GCM" })))).toEqual(k);
-    expect(symmetricSecretFromImport(hmac, text(` {"kty":"oct","k":"${b64url(k)}","alg":"HS256","use":"sig"}`))).toEqual(k);
+    expect(
+      symmetricSecretFromImport(aes, text(JSON.stringify({ kty: "oct", k: b64url(k), alg: "A256GCM" }))),
+    ).toEqual(k);
+    expect(
+      symmetricSecretFromImport(hmac, text(` {"kty":"oct","k":"${b64url(k)}","alg":"HS256","use":"sig"}`)),
+    ).toEqual(k);
   });
 
   it.each([
     [aes, new Uint8Array(16), "AES256_GCM keys are exactly 32 bytes, got 16"],
-    [hmac, new Uint8Array(16), "HMAC_SHA256 keys must be 32 to 65536 bytes (RFC 7518 §3.2 requires at least the hash size), got 16"],
+    [
+      hmac,
+      new Uint8Array(16),
+      "HMAC_SHA256 keys must be 32 to 65536 bytes (RFC 7518 §3.2 requires at least the hash size), got 16",
+    ],
     [aes, text('{"kty":"RSA","n":"x","e":"AQAB"}'), 'must be an "oct" JWK, got kty "RSA"'],
     [aes, text('{"kty":"oct","k":"not base64url!"}'), 'no valid base64url "k"'],
-    [hmac, text(`{"kty":"oct","k":"${b64url(new Uint8Array(32))}","alg":"A256GCM"}`), 'The JWK is for alg "A256GCM", which is not HMAC_SHA256'],
-    [aes, text(`{"kty":"oct","k":"${b64url(new Uint8Array(32))}","use":"sig"}`), 'The JWK has use "sig", but AES256_GCM keys are for "enc"'],
+    [
+      hmac,
+      text(`{"kty":"oct","k":"${b64url(new Uint8Array(32))}","alg":"A256GCM"}`),
+      'The JWK is for alg "A256GCM", which is not HMAC_SHA256',
+    ],
+    [
+      aes,
+      text(`{"kty":"oct","k":"${b64url(new Uint8Array(32))}","use":"sig"}`),
+      'The JWK has use "sig", but AES256_GCM keys are for "enc"',
+    ],
   ] as const)("refuses bad material (%#)", (spec, material, message) => {
     expect(() => symmetricSecretFromImport(spec, material)).toThrow(InvalidKeyMaterialError);
     expect(() => symmetricSecretFromImport(spec, material)).toThrow(message);

@@ -45,7 +45,9 @@ const AES_BYTES = 32;
  * secret.fill(0);
  * ```
  */
-export async function secretKeyMaterial(secret: Uint8Array): Promise<KeyMaterial & { readonly secretLength: number }> {
+export async function secretKeyMaterial(
+  secret: Uint8Array,
+): Promise<KeyMaterial & { readonly secretLength: number }> {
   const key = createSecretKey(Buffer.from(secret));
   const fingerprint = await jwkThumbprint({ kty: "oct", k: b64url(secret) });
   return Object.freeze({
@@ -70,10 +72,13 @@ export function symmetricSecretFromImport(spec: NormalizedKeySpec, material: Uin
   let secret = material;
   if (jwk !== undefined) {
     if (jwk["kty"] !== "oct") {
-      throw new InvalidKeyMaterialError(`A ${spec.alg} key must be an "oct" JWK, got kty ${JSON.stringify(String(jwk["kty"]).slice(0, 20))}`);
+      throw new InvalidKeyMaterialError(
+        `A ${spec.alg} key must be an "oct" JWK, got kty ${JSON.stringify(String(jwk["kty"]).slice(0, 20))}`,
+      );
     }
     const decoded = typeof jwk["k"] === "string" ? b64urlDecode(jwk["k"]) : undefined;
-    if (decoded === undefined) throw new InvalidKeyMaterialError('The "oct" JWK has no valid base64url "k" member');
+    if (decoded === undefined)
+      throw new InvalidKeyMaterialError('The "oct" JWK has no valid base64url "k" member');
     assertJwkIntent(jwk, spec.alg);
     secret = decoded;
   }
@@ -100,7 +105,11 @@ export function symmetricSecretFromImport(spec: NormalizedKeySpec, material: Uin
  */
 export function parseJwkJson(bytes: Uint8Array): Record<string, unknown> | undefined {
   let start = 0;
-  while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x0a || bytes[start] === 0x0d || bytes[start] === 0x09)) start += 1;
+  while (
+    start < bytes.length &&
+    (bytes[start] === 0x20 || bytes[start] === 0x0a || bytes[start] === 0x0d || bytes[start] === 0x09)
+  )
+    start += 1;
   if (bytes[start] !== 0x7b /* { */) return undefined;
   let parsed: unknown;
   try {
@@ -108,8 +117,9 @@ export function parseJwkJson(bytes: Uint8Array): Record<string, unknown> | undef
   } catch {
     return undefined;
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || !("kty" in parsed)) return undefined;
-  return parsed as Record<string, unknown>;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || !("kty" in parsed))
+    return undefined;
+  return parsed;
 }
 
 /**
@@ -123,13 +133,17 @@ export function parseJwkJson(bytes: Uint8Array): Record<string, unknown> | undef
  */
 export function assertJwkIntent(jwk: Record<string, unknown>, alg: KeyAlg): void {
   const info = ALGORITHMS[alg];
-  if (jwk["alg"] !== undefined && !info.jwkAlgs.includes(String(jwk["alg"]))) {
+  const jwkAlg = jwk["alg"];
+  if (jwkAlg !== undefined && (typeof jwkAlg !== "string" || !info.jwkAlgs.includes(jwkAlg))) {
     throw new InvalidKeyMaterialError(
-      `The JWK is for alg ${JSON.stringify(String(jwk["alg"]).slice(0, 30))}, which is not ${alg}; allowed: ${info.jwkAlgs.join(", ")}`,
+      `The JWK is for alg ${JSON.stringify(typeof jwkAlg === "string" ? jwkAlg.slice(0, 30) : typeof jwkAlg)}, which is not ${alg}; allowed: ${info.jwkAlgs.join(", ")}`,
     );
   }
   const use = info.jwk?.use ?? (info.uses.includes("sign") ? "sig" : "enc");
-  if (jwk["use"] !== undefined && jwk["use"] !== use) {
-    throw new InvalidKeyMaterialError(`The JWK has use ${JSON.stringify(String(jwk["use"]).slice(0, 10))}, but ${alg} keys are for "${use}"`);
+  const jwkUse = jwk["use"];
+  if (jwkUse !== undefined && jwkUse !== use) {
+    throw new InvalidKeyMaterialError(
+      `The JWK has use ${JSON.stringify(typeof jwkUse === "string" ? jwkUse.slice(0, 10) : typeof jwkUse)}, but ${alg} keys are for "${use}"`,
+    );
   }
 }

@@ -142,7 +142,9 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
       }
     }
     const finalKid = kid;
-    const record = this.#store.add(finalKid, options?.version, (version) => this.#record(finalKid, version, stored, imported));
+    const record = this.#store.add(finalKid, options?.version, (version) =>
+      this.#record(finalKid, version, stored, imported),
+    );
     return this.#ref(record, "import");
   }
 
@@ -248,7 +250,8 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
   }
 
   #record(kid: string, version: number, spec: NormalizedKeySpec, material: M): StoredKeyVersion<M> {
-    const jwk = material.publicJwk === undefined ? undefined : publishedJwk(material.publicJwk, kid, version, spec.alg);
+    const jwk =
+      material.publicJwk === undefined ? undefined : publishedJwk(material.publicJwk, kid, version, spec.alg);
     return Object.freeze({ kid, version, spec, material, jwk });
   }
 
@@ -274,4 +277,3 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
     return ref;
   }
 }
-

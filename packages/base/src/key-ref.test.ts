@@ -60,7 +60,9 @@ describe("createKeyRef", () => {
   });
 
   it("says in JSON that material was present, and shows everything else", () => {
-    const json = JSON.parse(JSON.stringify(createKeyRef({ ...fields, public: new Uint8Array([0, 1]) }))) as Record<string, unknown>;
+    const json = JSON.parse(
+      JSON.stringify(createKeyRef({ ...fields, public: new Uint8Array([0, 1]) })),
+    ) as Record<string, unknown>;
     expect(json).toEqual({
       kid: fields.kid,
       version: 1,
@@ -73,6 +75,7 @@ describe("createKeyRef", () => {
       tags: { label: "session" },
       fingerprint: "fp",
     });
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- refs from createKeyRef define toString
     expect(String(createKeyRef(fields))).toBe(`KeyRef(${fields.kid} v1 AES256_GCM)`);
     expect(inspect(createKeyRef(fields))).toMatch(/^KeyRef \{/);
   });

@@ -77,7 +77,10 @@ function fail(field: string, message: string): never {
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: Readonly<Record<string, T>>): T {
   if (typeof value !== "string" || !(Object.values(allowed) as string[]).includes(value)) {
-    fail(field, `must be one of ${values(allowed)}, got ${typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : describeType(value)}`);
+    fail(
+      field,
+      `must be one of ${values(allowed)}, got ${typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : describeType(value)}`,
+    );
   }
   return value as T;
 }
@@ -123,7 +126,10 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
   if (!opaque) {
     const refused = uses.filter((use) => !info.uses.includes(use));
     if (refused.length > 0) {
-      fail("uses", `${refused.map((u) => JSON.stringify(u)).join(", ")} ${refused.length === 1 ? "is" : "are"} not a use of ${alg}; allowed: ${info.uses.map((u) => JSON.stringify(u)).join(", ")}`);
+      fail(
+        "uses",
+        `${refused.map((u) => JSON.stringify(u)).join(", ")} ${refused.length === 1 ? "is" : "are"} not a use of ${alg}; allowed: ${info.uses.map((u) => JSON.stringify(u)).join(", ")}`,
+      );
     }
   }
 
@@ -151,20 +157,37 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
 
   const asymmetric = !opaque && info.klass === KeyClass.asymmetric;
   if (spec.encoding !== undefined) {
-    if (!asymmetric) fail("encoding", `applies to asymmetric keys only; ${klass === KeyClass.opaque ? "opaque" : "symmetric"} material is raw bytes`);
+    if (!asymmetric)
+      fail(
+        "encoding",
+        `applies to asymmetric keys only; ${klass === KeyClass.opaque ? "opaque" : "symmetric"} material is raw bytes`,
+      );
     oneOf("encoding", spec.encoding, { PEM: "PEM", DER: "DER" } as const);
   }
   if (spec.publicFormat !== undefined) {
-    if (!asymmetric) fail("publicFormat", `applies to asymmetric keys only; ${alg} ${opaque ? "opaque keys" : "keys"} have no public key format`);
-    oneOf("publicFormat", spec.publicFormat, { SubjectPublicKeyInfo: "SubjectPublicKeyInfo", Raw: "Raw" } as const);
+    if (!asymmetric)
+      fail(
+        "publicFormat",
+        `applies to asymmetric keys only; ${alg} ${opaque ? "opaque keys" : "keys"} have no public key format`,
+      );
+    oneOf("publicFormat", spec.publicFormat, {
+      SubjectPublicKeyInfo: "SubjectPublicKeyInfo",
+      Raw: "Raw",
+    } as const);
     if (spec.publicFormat === "Raw" && !info.raw) {
-      fail("publicFormat", `"Raw" applies to ED25519 and X25519 keys only; use "SubjectPublicKeyInfo" for ${alg}`);
+      fail(
+        "publicFormat",
+        `"Raw" applies to ED25519 and X25519 keys only; use "SubjectPublicKeyInfo" for ${alg}`,
+      );
     }
   }
   if (spec.privateFormat !== undefined) {
     oneOf("privateFormat", spec.privateFormat, { PKCS8: "PKCS8", Raw: "Raw" } as const);
     if (!asymmetric && spec.privateFormat !== "Raw") {
-      fail("privateFormat", `must be "Raw" (or omitted) for ${opaque ? "opaque" : "symmetric"} keys, whose material is raw bytes`);
+      fail(
+        "privateFormat",
+        `must be "Raw" (or omitted) for ${opaque ? "opaque" : "symmetric"} keys, whose material is raw bytes`,
+      );
     }
     if (asymmetric && spec.privateFormat === "Raw" && !info.raw) {
       fail("privateFormat", `"Raw" applies to ED25519 and X25519 keys only; use "PKCS8" for ${alg}`);
@@ -173,7 +196,8 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
 
   if (spec.label !== undefined) {
     if (typeof spec.label !== "string") fail("label", `must be a string, got ${describeType(spec.label)}`);
-    if (spec.label.length > LIMITS.label) fail("label", `must be at most ${LIMITS.label} characters, got ${spec.label.length}`);
+    if (spec.label.length > LIMITS.label)
+      fail("label", `must be at most ${LIMITS.label} characters, got ${spec.label.length}`);
   }
   const tags: Record<string, string> = {};
   if (spec.tags !== undefined) {
@@ -181,11 +205,21 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
       fail("tags", `must be an object of string values, got ${describeType(spec.tags)}`);
     }
     const entries = Object.entries(spec.tags as Record<string, unknown>);
-    if (entries.length > LIMITS.tagCount) fail("tags", `may hold at most ${LIMITS.tagCount} tags, got ${entries.length}`);
+    if (entries.length > LIMITS.tagCount)
+      fail("tags", `may hold at most ${LIMITS.tagCount} tags, got ${entries.length}`);
     for (const [key, value] of entries) {
-      if (key.length === 0 || key.length > LIMITS.tagKey) fail("tags", `keys must be 1-${LIMITS.tagKey} characters`);
-      if (typeof value !== "string") fail("tags", `the value of ${JSON.stringify(key.slice(0, 40))} must be a string, got ${describeType(value)}`);
-      if (value.length > LIMITS.tagValue) fail("tags", `the value of ${JSON.stringify(key.slice(0, 40))} must be at most ${LIMITS.tagValue} characters`);
+      if (key.length === 0 || key.length > LIMITS.tagKey)
+        fail("tags", `keys must be 1-${LIMITS.tagKey} characters`);
+      if (typeof value !== "string")
+        fail(
+          "tags",
+          `the value of ${JSON.stringify(key.slice(0, 40))} must be a string, got ${describeType(value)}`,
+        );
+      if (value.length > LIMITS.tagValue)
+        fail(
+          "tags",
+          `the value of ${JSON.stringify(key.slice(0, 40))} must be at most ${LIMITS.tagValue} characters`,
+        );
       tags[key] = value;
     }
   }
@@ -216,13 +250,19 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
  * ```
  */
 export function rotationSpec(previous: NormalizedKeySpec, overrides: unknown): NormalizedKeySpec {
-  if (overrides !== undefined && (typeof overrides !== "object" || overrides === null || Array.isArray(overrides))) {
+  if (
+    overrides !== undefined &&
+    (typeof overrides !== "object" || overrides === null || Array.isArray(overrides))
+  ) {
     throw new TypeError(`specOverrides must be an object, got ${describeType(overrides)}`);
   }
   const changes = (overrides ?? {}) as Partial<KeySpec>;
   for (const field of ["klass", "alg"] as const) {
     if (changes[field] !== undefined && changes[field] !== previous[field]) {
-      fail(field, `a rotation keeps the ${field === "alg" ? "algorithm" : "class"} of the key (${previous[field]}); create a new key for ${String(changes[field]).slice(0, 40)}`);
+      fail(
+        field,
+        `a rotation keeps the ${field === "alg" ? "algorithm" : "class"} of the key (${previous[field]}); create a new key for ${String(changes[field]).slice(0, 40)}`,
+      );
     }
   }
   // The label lives in tags.label; take it out so an overridden label replaces it.
@@ -233,12 +273,18 @@ export function rotationSpec(previous: NormalizedKeySpec, overrides: unknown): N
     alg: previous.alg,
     uses: previous.uses,
     exportPolicy: previous.exportPolicy,
-    ...(previous.sizeBits !== undefined && previous.type === KeyType.RSA ? { sizeBits: previous.sizeBits } : {}),
+    ...(previous.sizeBits !== undefined && previous.type === KeyType.RSA
+      ? { sizeBits: previous.sizeBits }
+      : {}),
     ...(previous.type !== KeyType.SYMMETRIC && previous.type !== KeyType.OPAQUE
-      ? { encoding: previous.encoding, publicFormat: previous.publicFormat, privateFormat: previous.privateFormat }
+      ? {
+          encoding: previous.encoding,
+          publicFormat: previous.publicFormat,
+          privateFormat: previous.privateFormat,
+        }
       : {}),
     ...(previous.label !== undefined ? { label: previous.label } : {}),
     tags: previousTags,
   };
-  return validateKeySpec({ ...base, ...changes } as KeySpec);
+  return validateKeySpec({ ...base, ...changes });
 }

@@ -71,7 +71,11 @@ describe("VersionStore", () => {
 
   it("leaves nothing behind when building the record throws", () => {
     const store = new VersionStore<number>();
-    expect(() => store.add("k", undefined, () => { throw new Error("boom"); })).toThrow("boom");
+    expect(() =>
+      store.add("k", undefined, () => {
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
     expect(store.has("k")).toBe(false);
   });
 });

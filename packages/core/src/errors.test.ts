@@ -60,7 +60,9 @@ describe("error family", () => {
   });
 
   it("isInstance rejects look-alikes without the brand", () => {
-    expect(KeyNotFoundError.isInstance(Object.assign(new Error("x"), { code: "ERR_KEY_NOT_FOUND" }))).toBe(false);
+    expect(KeyNotFoundError.isInstance(Object.assign(new Error("x"), { code: "ERR_KEY_NOT_FOUND" }))).toBe(
+      false,
+    );
     expect(KeyProviderError.isInstance(null)).toBe(false);
     expect(KeyProviderError.isInstance("ERR_KEY_NOT_FOUND")).toBe(false);
   });
@@ -75,7 +77,10 @@ describe("error family", () => {
     expect(new KeyNotFoundError("abc").message).toBe('No key with kid "abc"');
     expect(new ProviderUnavailableError("down").retryable).toBe(true);
     expect(new ProviderUnavailableError("bad request", { retryable: false }).retryable).toBe(false);
-    const remote = new RemoteJwksError("ERR_REMOTE_JWKS_HTTP_STATUS", "503", { url: "https://x", status: 503 });
+    const remote = new RemoteJwksError("ERR_REMOTE_JWKS_HTTP_STATUS", "503", {
+      url: "https://x",
+      status: 503,
+    });
     expect([remote.url, remote.status]).toEqual(["https://x", 503]);
     expect(new InvalidKeySpecError("sizeBits", "no").field).toBe("sizeBits");
   });

@@ -214,12 +214,7 @@ export class KeyUnavailableError extends KeyProviderError {
   /** Why, for example `"disabled"` or `"pending_deletion"`. */
   readonly reason: string;
 
-  constructor(
-    kid: string,
-    version: number | undefined,
-    reason: string,
-    options?: KeyProviderErrorOptions,
-  ) {
+  constructor(kid: string, version: number | undefined, reason: string, options?: KeyProviderErrorOptions) {
     super(
       `Key ${quoteForMessage(kid)}${version === undefined ? "" : ` version ${version}`} is unavailable (${reason})`,
       options,

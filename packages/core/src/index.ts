@@ -1,12 +1,4 @@
-export {
-  ExportPolicy,
-  KeyAlg,
-  KeyClass,
-  KeyType,
-  KeyUse,
-  LIMITS,
-  ProviderFeature,
-} from "./constants.js";
+export { ExportPolicy, KeyAlg, KeyClass, KeyType, KeyUse, LIMITS, ProviderFeature } from "./constants.js";
 export type {
   GetKeyOptions,
   HkdfOptions,
@@ -39,15 +31,7 @@ export {
   UnsupportedAlgorithmError,
 } from "./errors.js";
 export type { KeyProviderErrorOptions, RemoteJwksErrorCode } from "./errors.js";
-export {
-  PROVIDER_API_VERSION,
-  defineProvider,
-  isProviderDefinition,
-} from "./provider-definition.js";
-export type {
-  ProviderContext,
-  ProviderDefinition,
-  ProviderDefinitionInput,
-} from "./provider-definition.js";
+export { PROVIDER_API_VERSION, defineProvider, isProviderDefinition } from "./provider-definition.js";
+export type { ProviderContext, ProviderDefinition, ProviderDefinitionInput } from "./provider-definition.js";
 export { FIRST_PARTY_PROVIDERS, createRegistry } from "./registry.js";
 export type { ProviderLoader, ProviderRegistry, RegistryOptions } from "./registry.js";

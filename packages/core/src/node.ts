@@ -126,33 +126,45 @@ async function discoverInPackage(cwd: string, packageName: string): Promise<Outc
   const problem = (reason: string, providerName?: string, cause?: unknown): Outcome => ({
     problem: { packageName, providerName, reason, cause },
   });
-  const providers = (field as { providers?: unknown } | null)?.providers;
+  const providers =
+    typeof field === "object" && field !== null ? (field as { providers?: unknown }).providers : undefined;
   if (typeof providers !== "object" || providers === null || Array.isArray(providers)) {
     return [problem(`its "keyprovider" field must be { "providers": { "<Name>": "<exports subpath>" } }`)];
   }
   return Promise.all(
-    Object.entries(providers as Record<string, unknown>).map(async ([providerName, subpath]): Promise<Outcome> => {
-      if (typeof subpath !== "string" || (subpath !== "." && !subpath.startsWith("./"))) {
-        return problem(`the manifest maps it to ${JSON.stringify(subpath)}, which is not an exports subpath such as "." or "./provider"`, providerName);
-      }
-      const target = resolveExport(packageDir, manifest?.["exports"], subpath, manifest);
-      if (target === undefined) {
-        return problem(`its package.json "exports" has no import entry for ${JSON.stringify(subpath)}`, providerName);
-      }
-      let mod: { default?: unknown };
-      try {
-        mod = (await import(pathToFileURL(target).href)) as { default?: unknown };
-      } catch (err) {
-        return problem(`importing ${JSON.stringify(subpath)} failed`, providerName, err);
-      }
-      const why = definitionProblem(mod.default);
-      if (why !== undefined) return problem(`its default export is unusable: ${why}`, providerName);
-      const definition = mod.default as ProviderDefinition;
-      if (definition.name !== providerName) {
-        return problem(`the manifest names it ${JSON.stringify(providerName)}, but the definition is named ${JSON.stringify(definition.name)}`, providerName);
-      }
-      return { definition };
-    }),
+    Object.entries(providers as Record<string, unknown>).map(
+      async ([providerName, subpath]): Promise<Outcome> => {
+        if (typeof subpath !== "string" || (subpath !== "." && !subpath.startsWith("./"))) {
+          return problem(
+            `the manifest maps it to ${JSON.stringify(subpath)}, which is not an exports subpath such as "." or "./provider"`,
+            providerName,
+          );
+        }
+        const target = resolveExport(packageDir, manifest?.["exports"], subpath, manifest);
+        if (target === undefined) {
+          return problem(
+            `its package.json "exports" has no import entry for ${JSON.stringify(subpath)}`,
+            providerName,
+          );
+        }
+        let mod: { default?: unknown };
+        try {
+          mod = (await import(pathToFileURL(target).href)) as { default?: unknown };
+        } catch (err) {
+          return problem(`importing ${JSON.stringify(subpath)} failed`, providerName, err);
+        }
+        const why = definitionProblem(mod.default);
+        if (why !== undefined) return problem(`its default export is unusable: ${why}`, providerName);
+        const definition = mod.default as ProviderDefinition;
+        if (definition.name !== providerName) {
+          return problem(
+            `the manifest names it ${JSON.stringify(providerName)}, but the definition is named ${JSON.stringify(definition.name)}`,
+            providerName,
+          );
+        }
+        return { definition };
+      },
+    ),
   );
 }
 

@@ -81,21 +81,22 @@ export function defineProvider<Options = unknown, P extends KeyProvider = KeyPro
   if (typeof input !== "object" || input === null) {
     throw new TypeError("defineProvider() takes an object: { name, aliases, apiVersion: 1, create }");
   }
-  const { name, aliases = [], apiVersion, create } = input;
+  const { name, aliases = [], apiVersion } = input;
+  const supported: number = PROVIDER_API_VERSION;
   assertProviderName(name, "name");
   if (!Array.isArray(aliases)) throw new TypeError("defineProvider(): aliases must be an array of names");
   aliases.forEach((alias, i) => assertProviderName(alias, `aliases[${i}]`));
-  if (apiVersion !== PROVIDER_API_VERSION) {
+  if (apiVersion !== supported) {
     throw new TypeError(
-      `defineProvider(): apiVersion must be ${PROVIDER_API_VERSION}, the version this @keyprovider/core implements`,
+      `defineProvider(): apiVersion must be ${supported}, the version this @keyprovider/core implements`,
     );
   }
-  if (typeof create !== "function") throw new TypeError("defineProvider(): create must be a function");
+  if (typeof input.create !== "function") throw new TypeError("defineProvider(): create must be a function");
   const definition = {
     name,
     aliases: Object.freeze([...new Set(aliases)].filter((alias) => alias !== name)),
     apiVersion,
-    create: (options: Options, ctx: ProviderContext) => create.call(input, options, ctx),
+    create: (options: Options, ctx: ProviderContext) => input.create(options, ctx),
   };
   Object.defineProperty(definition, DEFINITION_BRAND, { value: PROVIDER_API_VERSION });
   return Object.freeze(definition);

@@ -34,9 +34,13 @@ describe("defineProvider", () => {
     const create = () => fakeProvider("x");
     expect(() => defineProvider({ name: "", apiVersion: 1, create })).toThrow(TypeError);
     expect(() => defineProvider({ name: "has space", apiVersion: 1, create })).toThrow(/name must be/);
-    expect(() => defineProvider({ name: "Ok", aliases: [""], apiVersion: 1, create })).toThrow(/aliases\[0\]/);
+    expect(() => defineProvider({ name: "Ok", aliases: [""], apiVersion: 1, create })).toThrow(
+      /aliases\[0\]/,
+    );
     expect(() => defineProvider({ name: "Ok", apiVersion: 2 as 1, create })).toThrow(/apiVersion must be 1/);
-    expect(() => defineProvider({ name: "Ok", apiVersion: 1, create: "x" as never })).toThrow(/create must be a function/);
+    expect(() => defineProvider({ name: "Ok", apiVersion: 1, create: "x" as never })).toThrow(
+      /create must be a function/,
+    );
   });
 
   it("look-alike objects are not definitions", () => {
@@ -80,7 +84,10 @@ describe("createRegistry", () => {
       loaders: {
         local: async () => {
           attempts += 1;
-          if (attempts === 1) throw Object.assign(new Error("Cannot find package '@keyprovider/local'"), { code: "ERR_MODULE_NOT_FOUND" });
+          if (attempts === 1)
+            throw Object.assign(new Error("Cannot find package '@keyprovider/local'"), {
+              code: "ERR_MODULE_NOT_FOUND",
+            });
           return memory;
         },
       },
@@ -93,7 +100,9 @@ describe("createRegistry", () => {
   });
 
   it("a loader returning something else is an InvalidProviderError", async () => {
-    const registry = createRegistry({ loaders: { bad: async () => ({ default: { name: "Bad" } as never }) } });
+    const registry = createRegistry({
+      loaders: { bad: async () => ({ default: { name: "Bad" } as never }) },
+    });
     await expect(registry.get("bad")).rejects.toThrow(InvalidProviderError);
     await expect(registry.get("bad")).rejects.toThrow(/not a provider definition made with defineProvider/);
   });
@@ -119,7 +128,12 @@ describe("createRegistry", () => {
 
   it("refuses a second definition under a taken name", () => {
     const registry = createRegistry({ providers: [memory] });
-    const impostor = defineProvider({ name: "Other", aliases: ["inmemory"], apiVersion: 1, create: () => fakeProvider("o") });
+    const impostor = defineProvider({
+      name: "Other",
+      aliases: ["inmemory"],
+      apiVersion: 1,
+      create: () => fakeProvider("o"),
+    });
     expect(() => registry.register(impostor)).toThrow(InvalidProviderError);
     expect(() => registry.register(impostor)).toThrow(/"inmemory" already belongs to InMemoryKeyProvider/);
     registry.register(memory); // the same definition again is fine
@@ -127,7 +141,9 @@ describe("createRegistry", () => {
 
   it("refuses unbranded or wrong-version definitions", () => {
     const registry = createRegistry();
-    expect(() => registry.register({ name: "X", aliases: [], apiVersion: 1, create: () => fakeProvider("x") })).toThrow(InvalidProviderError);
+    expect(() =>
+      registry.register({ name: "X", aliases: [], apiVersion: 1, create: () => fakeProvider("x") }),
+    ).toThrow(InvalidProviderError);
     const future = { ...memory, apiVersion: 2 } as unknown as ProviderDefinition;
     Object.defineProperty(future, Symbol.for("keyprovider.provider-definition"), { value: 2 });
     expect(() => registry.register(future)).toThrow(/API version 2/);
@@ -164,7 +180,9 @@ describe("createRegistry", () => {
       apiVersion: 1,
       create: (_options: unknown, ctx) => ctx.create("Loop"),
     });
-    await expect(createRegistry({ providers: [loop] }).create("Loop")).rejects.toThrow(/nested more than 8 deep/);
+    await expect(createRegistry({ providers: [loop] }).create("Loop")).rejects.toThrow(
+      /nested more than 8 deep/,
+    );
   });
 
   it("refuses bad arguments with TypeError", () => {

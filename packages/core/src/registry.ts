@@ -1,9 +1,5 @@
 import { InvalidProviderError, ProviderNotFoundError, quoteForMessage } from "./errors.js";
-import {
-  definitionProblem,
-  type ProviderContext,
-  type ProviderDefinition,
-} from "./provider-definition.js";
+import { definitionProblem, type ProviderContext, type ProviderDefinition } from "./provider-definition.js";
 import type { KeyProvider } from "./types.js";
 
 /**
@@ -166,12 +162,12 @@ export function createRegistry(options: RegistryOptions = {}): ProviderRegistry 
       throw notFound(name, err);
     }
     const definition =
-      typeof loaded === "object" && loaded !== null && "default" in loaded
-        ? (loaded as { default: unknown }).default
-        : loaded;
+      typeof loaded === "object" && loaded !== null && "default" in loaded ? loaded.default : loaded;
     const problem = definitionProblem(definition);
     if (problem !== undefined) {
-      throw new InvalidProviderError(`The loader for ${quoteForMessage(name)} returned a module whose default export is unusable: ${problem}`);
+      throw new InvalidProviderError(
+        `The loader for ${quoteForMessage(name)} returned a module whose default export is unusable: ${problem}`,
+      );
     }
     const def = definition as ProviderDefinition;
     if (byName.get(def.name) !== def) register(def);
@@ -196,7 +192,9 @@ export function createRegistry(options: RegistryOptions = {}): ProviderRegistry 
   for (const definition of options.providers ?? []) register(definition);
   for (const [name, loader] of Object.entries(options.loaders ?? {})) {
     if (typeof loader !== "function") {
-      throw new TypeError(`createRegistry(): loaders[${quoteForMessage(name)}] must be a function returning import(...)`);
+      throw new TypeError(
+        `createRegistry(): loaders[${quoteForMessage(name)}] must be a function returning import(...)`,
+      );
     }
     loaders.set(name, loader);
   }

@@ -1,11 +1,4 @@
-import type {
-  ExportPolicy,
-  KeyAlg,
-  KeyClass,
-  KeyType,
-  KeyUse,
-  ProviderFeature,
-} from "./constants.js";
+import type { ExportPolicy, KeyAlg, KeyClass, KeyType, KeyUse, ProviderFeature } from "./constants.js";
 
 /**
  * What to create or import: class, algorithm, uses, export policy and optional encodings.

@@ -9,10 +9,26 @@ import { describeKeyProvider } from "@keyprovider/testkit";
 import { describe, expect, it } from "vitest";
 import inmemory, { InMemoryKeyProvider } from "./index.js";
 
-const aes: KeySpec = { klass: "sym", alg: "AES256_GCM", uses: ["encrypt", "decrypt"], exportPolicy: "secret_when_allowed" };
-const hmac: KeySpec = { klass: "sym", alg: "HMAC_SHA256", uses: ["sign", "verify"], exportPolicy: "secret_when_allowed" };
-const opaque: KeySpec = { klass: "opaque", alg: "ED25519", uses: ["sign"], exportPolicy: "secret_when_allowed" };
-const pattern = (length: number, seed: number) => new Uint8Array(length).map((_, i) => (i * 31 + seed) & 0xff);
+const aes: KeySpec = {
+  klass: "sym",
+  alg: "AES256_GCM",
+  uses: ["encrypt", "decrypt"],
+  exportPolicy: "secret_when_allowed",
+};
+const hmac: KeySpec = {
+  klass: "sym",
+  alg: "HMAC_SHA256",
+  uses: ["sign", "verify"],
+  exportPolicy: "secret_when_allowed",
+};
+const opaque: KeySpec = {
+  klass: "opaque",
+  alg: "ED25519",
+  uses: ["sign"],
+  exportPolicy: "secret_when_allowed",
+};
+const pattern = (length: number, seed: number) =>
+  new Uint8Array(length).map((_, i) => (i * 31 + seed) & 0xff);
 
 describeKeyProvider("InMemoryKeyProvider", () => new InMemoryKeyProvider(), {
   keys: [aes, hmac, opaque],
@@ -23,10 +39,17 @@ describeKeyProvider("InMemoryKeyProvider", () => new InMemoryKeyProvider(), {
     {
       name: "oct JWK for AES256_GCM",
       spec: aes,
-      material: new TextEncoder().encode(JSON.stringify({ kty: "oct", k: Buffer.from(pattern(32, 3)).toString("base64url") })),
+      material: new TextEncoder().encode(
+        JSON.stringify({ kty: "oct", k: Buffer.from(pattern(32, 3)).toString("base64url") }),
+      ),
       secrets: [pattern(32, 3)],
     },
-    { name: "opaque blob with a public part", spec: opaque, material: pattern(100, 4), public: pattern(40, 5) },
+    {
+      name: "opaque blob with a public part",
+      spec: opaque,
+      material: pattern(100, 4),
+      public: pattern(40, 5),
+    },
   ],
   invalidImports: [
     { name: "a 31-byte AES key", spec: aes, material: pattern(31, 6) },
@@ -76,7 +99,12 @@ describe("InMemoryKeyProvider", () => {
 
   it("keeps NONE keys usable: rotation still works and material never leaves", async () => {
     const provider = new InMemoryKeyProvider();
-    const ref = await provider.createKey({ ...aes, exportPolicy: "none", label: "session-key", tags: { scope: "unit" } });
+    const ref = await provider.createKey({
+      ...aes,
+      exportPolicy: "none",
+      label: "session-key",
+      tags: { scope: "unit" },
+    });
     expect(ref.material).toBeUndefined();
     expect(ref.tags).toEqual({ scope: "unit", label: "session-key" });
     const rotated = await provider.rotateKey(ref.kid);
@@ -103,14 +131,22 @@ describe("InMemoryKeyProvider", () => {
 
   it("refuses a public part on a symmetric key, and symmetric imports without material", async () => {
     const provider = new InMemoryKeyProvider();
-    await expect(provider.importKey(aes, pattern(32, 1), { public: pattern(32, 2) })).rejects.toThrow(InvalidKeyMaterialError);
-    await expect(provider.importKey(aes, undefined, { public: pattern(32, 2) })).rejects.toThrow("AES256_GCM keys are symmetric: import the secret as material, without options.public");
-    await expect(provider.importKey(opaque, new Uint8Array(0))).rejects.toThrow("Opaque material must be 1 to 65536 bytes, got 0");
+    await expect(provider.importKey(aes, pattern(32, 1), { public: pattern(32, 2) })).rejects.toThrow(
+      InvalidKeyMaterialError,
+    );
+    await expect(provider.importKey(aes, undefined, { public: pattern(32, 2) })).rejects.toThrow(
+      "AES256_GCM keys are symmetric: import the secret as material, without options.public",
+    );
+    await expect(provider.importKey(opaque, new Uint8Array(0))).rejects.toThrow(
+      "Opaque material must be 1 to 65536 bytes, got 0",
+    );
   });
 
   it("says which provider to use for key pairs", async () => {
     const provider = new InMemoryKeyProvider();
-    const error = await provider.createKey({ klass: "asym", alg: "ED25519", uses: ["sign"], exportPolicy: "none" }).catch((e: unknown) => e);
+    const error = await provider
+      .createKey({ klass: "asym", alg: "ED25519", uses: ["sign"], exportPolicy: "none" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedAlgorithmError);
     expect((error as Error).message).toBe(
       "InMemoryKeyProvider does not support asym ED25519 keys; it supports classes sym, opaque and algorithms AES256_GCM, HMAC_SHA256",

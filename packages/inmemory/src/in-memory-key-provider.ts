@@ -86,7 +86,10 @@ export class InMemoryKeyProvider extends KeyProviderBase<InMemoryMaterial> {
     return SUPPORTS;
   }
 
-  protected async generateMaterial(spec: NormalizedKeySpec, previous?: InMemoryMaterial): Promise<InMemoryMaterial> {
+  protected async generateMaterial(
+    spec: NormalizedKeySpec,
+    previous?: InMemoryMaterial,
+  ): Promise<InMemoryMaterial> {
     const length = spec.klass === KeyClass.opaque ? (previous?.secretLength ?? SECRET_BYTES) : SECRET_BYTES;
     const secret = randomBytes(length);
     try {
@@ -100,7 +103,9 @@ export class InMemoryKeyProvider extends KeyProviderBase<InMemoryMaterial> {
     if (spec.klass === KeyClass.symmetric) {
       // KeyProviderBase guarantees material or public; a symmetric key must have material and no public.
       if (input.public !== undefined || input.material === undefined) {
-        throw new InvalidKeyMaterialError(`${spec.alg} keys are symmetric: import the secret as material, without options.public`);
+        throw new InvalidKeyMaterialError(
+          `${spec.alg} keys are symmetric: import the secret as material, without options.public`,
+        );
       }
       const secret = symmetricSecretFromImport(spec, input.material);
       try {
@@ -114,9 +119,14 @@ export class InMemoryKeyProvider extends KeyProviderBase<InMemoryMaterial> {
 }
 
 async function importOpaque(input: ImportInput): Promise<InMemoryMaterial> {
-  for (const [name, bytes] of [["material", input.material], ["options.public", input.public]] as const) {
+  for (const [name, bytes] of [
+    ["material", input.material],
+    ["options.public", input.public],
+  ] as const) {
     if (bytes !== undefined && (bytes.byteLength === 0 || bytes.byteLength > MAX_IMPORTED_SECRET_BYTES)) {
-      throw new InvalidKeyMaterialError(`Opaque ${name} must be 1 to ${MAX_IMPORTED_SECRET_BYTES} bytes, got ${bytes.byteLength}`);
+      throw new InvalidKeyMaterialError(
+        `Opaque ${name} must be 1 to ${MAX_IMPORTED_SECRET_BYTES} bytes, got ${bytes.byteLength}`,
+      );
     }
   }
   const secret = input.material === undefined ? undefined : await secretKeyMaterial(input.material);

@@ -8,12 +8,11 @@ import {
   KeyNotFoundError,
   KeyProviderError,
   KeyType,
-  KeyUse,
   NotSupportedError,
   ProviderFeature,
   UnsupportedAlgorithmError,
   type KeyProvider,
-  type KeyRef,
+  type KeyUse,
   type KeySpec,
   type PublicJwk,
 } from "@keyprovider/core";
@@ -134,7 +133,8 @@ export function describeKeyProvider(
   const { keys, publishesJwks, imports = [], invalidImports = [], unsupported = [] } = capabilities;
   const kidPattern = capabilities.kidPattern ?? /^[0-9a-f]{32}$/;
   const first = keys[0];
-  if (first === undefined) throw new TypeError("describeKeyProvider: capabilities.keys must list at least one spec");
+  if (first === undefined)
+    throw new TypeError("describeKeyProvider: capabilities.keys must list at least one spec");
   const asymmetricKeys = keys.filter(isAsymmetric);
   const symmetricKeys = keys.filter((spec) => !isAsymmetric(spec));
 
@@ -146,7 +146,8 @@ export function describeKeyProvider(
         expect(Object.values(KeyClass)).toEqual(expect.arrayContaining([...supported.class]));
         expect(Object.values(KeyAlg)).toEqual(expect.arrayContaining([...supported.algs]));
         expect(FEATURES).toEqual(expect.arrayContaining([...supported.features]));
-        for (const value of [...supported.class, ...supported.algs, ...supported.features]) expect(typeof value).toBe("string");
+        for (const value of [...supported.class, ...supported.algs, ...supported.features])
+          expect(typeof value).toBe("string");
         for (const spec of keys) {
           expect(supported.class).toContain(spec.klass);
           if (spec.klass !== KeyClass.opaque) expect(supported.algs).toContain(spec.alg);
@@ -163,117 +164,145 @@ export function describeKeyProvider(
             const spec = withPolicy(base, policy);
             const secretReturned = policy === ExportPolicy.SECRET_WHEN_ALLOWED;
 
-            it("createKey returns version 1 of a fresh kid, described by the spec", async () => {
-              const provider = await factory();
-              const tagged: KeySpec = { ...spec, label: "conformance", tags: { suite: "testkit" } };
-              const ref = await provider.createKey(tagged);
-              expect(ref.kid).toMatch(kidPattern);
-              expect(ref.version).toBe(1);
-              expect(ref.alg).toBe(spec.alg);
-              expect([...ref.uses].sort()).toEqual([...new Set(spec.uses)].sort());
-              expect(ref.exportPolicy).toBe(policy);
-              expect(ref.type).toBe(spec.klass === KeyClass.opaque ? KeyType.OPAQUE : EXPECTED_TYPE[spec.alg]);
-              expect(ref.tags).toMatchObject({ suite: "testkit", label: "conformance" });
-              expect(ref.fingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
-              expect(Object.isFrozen(ref)).toBe(true);
-              const other = await provider.createKey(spec);
-              expect(other.kid).not.toBe(ref.kid);
-              expect(other.fingerprint).not.toBe(ref.fingerprint);
-            }, SLOW);
-
-            it(`createKey ${secretReturned ? "returns" : "never returns"} secret material`, async () => {
-              const provider = await factory();
-              const ref = await provider.createKey(spec);
-              if (secretReturned) {
-                expect(ref.material).toBeInstanceOf(Uint8Array);
-                expect(ref.material!.length).toBeGreaterThan(0);
-              } else {
-                expect(ref.material).toBeUndefined();
-              }
-              if (isAsymmetric(spec)) {
-                expect(ref.public).toBeInstanceOf(Uint8Array);
-                expect(ref.public!.length).toBeGreaterThan(0);
-              } else if (spec.klass === KeyClass.symmetric) {
-                expect(ref.public).toBeUndefined();
-              }
-            }, SLOW);
-
-            it(`getKey returns secret material ${secretReturned ? "only with includeSecret: true" : "never, whatever includeSecret says"}`, async () => {
-              const provider = await factory();
-              const created = await provider.createKey(spec);
-              const plain = await provider.getKey(created.kid);
-              const no = await provider.getKey(created.kid, undefined, { includeSecret: false });
-              const yes = await provider.getKey(created.kid, 1, { includeSecret: true });
-              expect(plain.material).toBeUndefined();
-              expect(no.material).toBeUndefined();
-              if (secretReturned) expect(yes.material).toEqual(created.material);
-              else expect(yes.material).toBeUndefined();
-              for (const ref of [plain, no, yes]) {
-                expect(ref.kid).toBe(created.kid);
+            it(
+              "createKey returns version 1 of a fresh kid, described by the spec",
+              async () => {
+                const provider = await factory();
+                const tagged: KeySpec = { ...spec, label: "conformance", tags: { suite: "testkit" } };
+                const ref = await provider.createKey(tagged);
+                expect(ref.kid).toMatch(kidPattern);
                 expect(ref.version).toBe(1);
-                expect(ref.fingerprint).toBe(created.fingerprint);
-                expect(ref.public).toEqual(created.public);
-              }
-            }, SLOW);
+                expect(ref.alg).toBe(spec.alg);
+                expect([...ref.uses].sort()).toEqual([...new Set(spec.uses)].sort());
+                expect(ref.exportPolicy).toBe(policy);
+                expect(ref.type).toBe(
+                  spec.klass === KeyClass.opaque ? KeyType.OPAQUE : EXPECTED_TYPE[spec.alg],
+                );
+                expect(ref.tags).toMatchObject({ suite: "testkit", label: "conformance" });
+                expect(ref.fingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+                expect(Object.isFrozen(ref)).toBe(true);
+                const other = await provider.createKey(spec);
+                expect(other.kid).not.toBe(ref.kid);
+                expect(other.fingerprint).not.toBe(ref.fingerprint);
+              },
+              SLOW,
+            );
 
-            it("rotateKey adds the next version with new material and the same spec", async () => {
-              const provider = await factory();
-              const created = await provider.createKey({ ...spec, label: "rotating", tags: { team: "x" } });
-              const rotated = await provider.rotateKey(created.kid);
-              expect(rotated.kid).toBe(created.kid);
-              expect(rotated.version).toBe(2);
-              expect(rotated.alg).toBe(created.alg);
-              expect(rotated.type).toBe(created.type);
-              expect(rotated.uses).toEqual(created.uses);
-              expect(rotated.exportPolicy).toBe(policy);
-              expect(rotated.tags).toEqual(created.tags);
-              expect(rotated.fingerprint).not.toBe(created.fingerprint);
-              if (secretReturned) {
-                expect(rotated.material).toBeInstanceOf(Uint8Array);
-                expect(rotated.material).not.toEqual(created.material);
-                // Secrets keep their length; private-key encodings may differ by a byte (DER integers).
-                if (!isAsymmetric(spec)) expect(rotated.material!.length).toBe(created.material!.length);
-              } else {
-                expect(rotated.material).toBeUndefined();
-              }
-              if (isAsymmetric(spec)) expect(rotated.public).not.toEqual(created.public);
-              expect(await provider.listVersions(created.kid)).toEqual([1, 2]);
-              expect((await provider.getKey(created.kid)).version).toBe(2);
-              expect((await provider.getKey(created.kid, 1)).fingerprint).toBe(created.fingerprint);
-              expect(await provider.listKeys()).toEqual([created.kid]);
-            }, SLOW);
+            it(
+              `createKey ${secretReturned ? "returns" : "never returns"} secret material`,
+              async () => {
+                const provider = await factory();
+                const ref = await provider.createKey(spec);
+                if (secretReturned) {
+                  expect(ref.material).toBeInstanceOf(Uint8Array);
+                  expect(ref.material!.length).toBeGreaterThan(0);
+                } else {
+                  expect(ref.material).toBeUndefined();
+                }
+                if (isAsymmetric(spec)) {
+                  expect(ref.public).toBeInstanceOf(Uint8Array);
+                  expect(ref.public!.length).toBeGreaterThan(0);
+                } else if (spec.klass === KeyClass.symmetric) {
+                  expect(ref.public).toBeUndefined();
+                }
+              },
+              SLOW,
+            );
 
-            it("destroyKey removes one version or all, and reports whether anything went", async () => {
-              const provider = await factory();
-              const { kid } = await provider.createKey(spec);
-              await provider.rotateKey(kid);
-              expect(await provider.destroyKey(kid, 99)).toBe(false);
-              expect(await provider.destroyKey(kid, 1)).toBe(true);
-              expect(await provider.destroyKey(kid, 1)).toBe(false);
-              expect(await provider.listVersions(kid)).toEqual([2]);
-              await expect(provider.getKey(kid, 1)).rejects.toSatisfy(isNotFound);
-              expect(await provider.destroyKey(kid)).toBe(true);
-              expect(await provider.destroyKey(kid)).toBe(false);
-              await expect(provider.getKey(kid)).rejects.toSatisfy(isNotFound);
-              await expect(provider.listVersions(kid)).rejects.toSatisfy(isNotFound);
-              await expect(provider.rotateKey(kid)).rejects.toSatisfy(isNotFound);
-              expect(await provider.listKeys()).toEqual([]);
-            }, SLOW);
+            it(
+              `getKey returns secret material ${secretReturned ? "only with includeSecret: true" : "never, whatever includeSecret says"}`,
+              async () => {
+                const provider = await factory();
+                const created = await provider.createKey(spec);
+                const plain = await provider.getKey(created.kid);
+                const no = await provider.getKey(created.kid, undefined, { includeSecret: false });
+                const yes = await provider.getKey(created.kid, 1, { includeSecret: true });
+                expect(plain.material).toBeUndefined();
+                expect(no.material).toBeUndefined();
+                if (secretReturned) expect(yes.material).toEqual(created.material);
+                else expect(yes.material).toBeUndefined();
+                for (const ref of [plain, no, yes]) {
+                  expect(ref.kid).toBe(created.kid);
+                  expect(ref.version).toBe(1);
+                  expect(ref.fingerprint).toBe(created.fingerprint);
+                  expect(ref.public).toEqual(created.public);
+                }
+              },
+              SLOW,
+            );
+
+            it(
+              "rotateKey adds the next version with new material and the same spec",
+              async () => {
+                const provider = await factory();
+                const created = await provider.createKey({ ...spec, label: "rotating", tags: { team: "x" } });
+                const rotated = await provider.rotateKey(created.kid);
+                expect(rotated.kid).toBe(created.kid);
+                expect(rotated.version).toBe(2);
+                expect(rotated.alg).toBe(created.alg);
+                expect(rotated.type).toBe(created.type);
+                expect(rotated.uses).toEqual(created.uses);
+                expect(rotated.exportPolicy).toBe(policy);
+                expect(rotated.tags).toEqual(created.tags);
+                expect(rotated.fingerprint).not.toBe(created.fingerprint);
+                if (secretReturned) {
+                  expect(rotated.material).toBeInstanceOf(Uint8Array);
+                  expect(rotated.material).not.toEqual(created.material);
+                  // Secrets keep their length; private-key encodings may differ by a byte (DER integers).
+                  if (!isAsymmetric(spec)) expect(rotated.material!.length).toBe(created.material!.length);
+                } else {
+                  expect(rotated.material).toBeUndefined();
+                }
+                if (isAsymmetric(spec)) expect(rotated.public).not.toEqual(created.public);
+                expect(await provider.listVersions(created.kid)).toEqual([1, 2]);
+                expect((await provider.getKey(created.kid)).version).toBe(2);
+                expect((await provider.getKey(created.kid, 1)).fingerprint).toBe(created.fingerprint);
+                expect(await provider.listKeys()).toEqual([created.kid]);
+              },
+              SLOW,
+            );
+
+            it(
+              "destroyKey removes one version or all, and reports whether anything went",
+              async () => {
+                const provider = await factory();
+                const { kid } = await provider.createKey(spec);
+                await provider.rotateKey(kid);
+                expect(await provider.destroyKey(kid, 99)).toBe(false);
+                expect(await provider.destroyKey(kid, 1)).toBe(true);
+                expect(await provider.destroyKey(kid, 1)).toBe(false);
+                expect(await provider.listVersions(kid)).toEqual([2]);
+                await expect(provider.getKey(kid, 1)).rejects.toSatisfy(isNotFound);
+                expect(await provider.destroyKey(kid)).toBe(true);
+                expect(await provider.destroyKey(kid)).toBe(false);
+                await expect(provider.getKey(kid)).rejects.toSatisfy(isNotFound);
+                await expect(provider.listVersions(kid)).rejects.toSatisfy(isNotFound);
+                await expect(provider.rotateKey(kid)).rejects.toSatisfy(isNotFound);
+                expect(await provider.listKeys()).toEqual([]);
+              },
+              SLOW,
+            );
           });
         }
 
-        it("the fingerprint is the RFC 7638 thumbprint of the key", async () => {
-          const provider = await factory();
-          const ref = await provider.createKey(withPolicy(base, ExportPolicy.SECRET_WHEN_ALLOWED));
-          if (isAsymmetric(base) && publishesJwks) {
-            const jwk = await provider.getPublicJwk(ref.kid);
-            expect(ref.fingerprint).toBe(await calculateJwkThumbprint(jwk as never));
-          } else if (base.klass === KeyClass.symmetric && (base.privateFormat ?? "Raw") === "Raw") {
-            expect(ref.fingerprint).toBe(await calculateJwkThumbprint({ kty: "oct", k: b64url(ref.material!) }));
-          } else {
-            expect(ref.fingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
-          }
-        }, SLOW);
+        it(
+          "the fingerprint is the RFC 7638 thumbprint of the key",
+          async () => {
+            const provider = await factory();
+            const ref = await provider.createKey(withPolicy(base, ExportPolicy.SECRET_WHEN_ALLOWED));
+            if (isAsymmetric(base) && publishesJwks) {
+              const jwk = await provider.getPublicJwk(ref.kid);
+              expect(ref.fingerprint).toBe(await calculateJwkThumbprint(jwk as never));
+            } else if (base.klass === KeyClass.symmetric && (base.privateFormat ?? "Raw") === "Raw") {
+              expect(ref.fingerprint).toBe(
+                await calculateJwkThumbprint({ kty: "oct", k: b64url(ref.material!) }),
+              );
+            } else {
+              expect(ref.fingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+            }
+          },
+          SLOW,
+        );
       });
     }
 
@@ -311,39 +340,51 @@ export function describeKeyProvider(
         expect(await provider.listVersions(kid)).toEqual([1]);
       });
 
-      it("a destroyed version's number is not reused by the next rotation", async () => {
-        const provider = await factory();
-        const { kid } = await provider.createKey(first);
-        await provider.rotateKey(kid);
-        await provider.destroyKey(kid, 2);
-        expect((await provider.rotateKey(kid)).version).toBe(3);
-        expect(await provider.listVersions(kid)).toEqual([1, 3]);
-      }, SLOW);
+      it(
+        "a destroyed version's number is not reused by the next rotation",
+        async () => {
+          const provider = await factory();
+          const { kid } = await provider.createKey(first);
+          await provider.rotateKey(kid);
+          await provider.destroyKey(kid, 2);
+          expect((await provider.rotateKey(kid)).version).toBe(3);
+          expect(await provider.listVersions(kid)).toEqual([1, 3]);
+        },
+        SLOW,
+      );
     });
 
     describe("listKeys", () => {
-      it("lists kids sorted, filtered by prefix", async () => {
-        const provider = await factory();
-        const kids = await Promise.all([1, 2, 3, 4].map(async () => (await provider.createKey(first)).kid));
-        const sorted = [...kids].sort();
-        expect(await provider.listKeys()).toEqual(sorted);
-        const prefix = sorted[2]!.slice(0, 6);
-        expect(await provider.listKeys({ prefix })).toEqual(sorted.filter((kid) => kid.startsWith(prefix)));
-        expect(await provider.listKeys({ prefix: "zz-no-such-prefix" })).toEqual([]);
-      }, SLOW);
+      it(
+        "lists kids sorted, filtered by prefix",
+        async () => {
+          const provider = await factory();
+          const kids = await Promise.all([1, 2, 3, 4].map(async () => (await provider.createKey(first)).kid));
+          const sorted = [...kids].sort();
+          expect(await provider.listKeys()).toEqual(sorted);
+          const prefix = sorted[2]!.slice(0, 6);
+          expect(await provider.listKeys({ prefix })).toEqual(sorted.filter((kid) => kid.startsWith(prefix)));
+          expect(await provider.listKeys({ prefix: "zz-no-such-prefix" })).toEqual([]);
+        },
+        SLOW,
+      );
     });
 
     describe("concurrent rotation", () => {
-      it("50 concurrent rotateKey calls on one kid give 50 distinct consecutive versions", async () => {
-        const provider = await factory();
-        const { kid } = await provider.createKey(first);
-        const rotated = await Promise.all(Array.from({ length: 50 }, () => provider.rotateKey(kid)));
-        const versions = rotated.map((ref) => ref.version).sort((a, b) => a - b);
-        expect(versions).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
-        expect(new Set(rotated.map((ref) => ref.fingerprint)).size).toBe(50);
-        expect(await provider.listVersions(kid)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
-        expect(await provider.listKeys()).toEqual([kid]);
-      }, SLOW);
+      it(
+        "50 concurrent rotateKey calls on one kid give 50 distinct consecutive versions",
+        async () => {
+          const provider = await factory();
+          const { kid } = await provider.createKey(first);
+          const rotated = await Promise.all(Array.from({ length: 50 }, () => provider.rotateKey(kid)));
+          const versions = rotated.map((ref) => ref.version).sort((a, b) => a - b);
+          expect(versions).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
+          expect(new Set(rotated.map((ref) => ref.fingerprint)).size).toBe(50);
+          expect(await provider.listVersions(kid)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+          expect(await provider.listKeys()).toEqual([kid]);
+        },
+        SLOW,
+      );
     });
 
     describe("specs", () => {
@@ -354,11 +395,14 @@ export function describeKeyProvider(
         expect((bad as InvalidKeySpecError).field).toBe("uses");
       });
 
-      it.each(unsupported.map((spec) => [specName(spec), spec] as const))("createKey refuses %s with UnsupportedAlgorithmError", async (_label, spec) => {
-        const provider = await factory();
-        const error = await rejection(provider.createKey(spec));
-        expect(UnsupportedAlgorithmError.isInstance(error)).toBe(true);
-      });
+      it.each(unsupported.map((spec) => [specName(spec), spec] as const))(
+        "createKey refuses %s with UnsupportedAlgorithmError",
+        async (_label, spec) => {
+          const provider = await factory();
+          const error = await rejection(provider.createKey(spec));
+          expect(UnsupportedAlgorithmError.isInstance(error)).toBe(true);
+        },
+      );
     });
 
     describe("JWK and JWKS", () => {
@@ -373,20 +417,24 @@ export function describeKeyProvider(
       }
 
       for (const spec of asymmetricKeys) {
-        it(`${specName(spec)}: the public JWK has kid "<kid>.<version>", alg and use, and no private members`, async () => {
-          const provider = await factory();
-          const ref = await provider.createKey(withPolicy(spec, ExportPolicy.SECRET_WHEN_ALLOWED));
-          const jwk = await provider.getPublicJwk(ref.kid);
-          expect(jwk).toMatchObject({ ...EXPECTED_JWK[spec.alg], kid: `${ref.kid}.1` });
-          for (const member of PRIVATE_MEMBERS) expect(jwk).not.toHaveProperty(member);
-          expect(jwk).not.toHaveProperty("key_ops");
-          await provider.rotateKey(ref.kid);
-          expect((await provider.getPublicJwk(ref.kid)).kid).toBe(`${ref.kid}.2`);
-          expect(await provider.getPublicJwk(ref.kid, 1)).toEqual(jwk);
-          const mutated = await provider.getPublicJwk(ref.kid, 1);
-          (mutated as { kid: string }).kid = "tampered";
-          expect((await provider.getPublicJwk(ref.kid, 1)).kid).toBe(`${ref.kid}.1`);
-        }, SLOW);
+        it(
+          `${specName(spec)}: the public JWK has kid "<kid>.<version>", alg and use, and no private members`,
+          async () => {
+            const provider = await factory();
+            const ref = await provider.createKey(withPolicy(spec, ExportPolicy.SECRET_WHEN_ALLOWED));
+            const jwk = await provider.getPublicJwk(ref.kid);
+            expect(jwk).toMatchObject({ ...EXPECTED_JWK[spec.alg], kid: `${ref.kid}.1` });
+            for (const member of PRIVATE_MEMBERS) expect(jwk).not.toHaveProperty(member);
+            expect(jwk).not.toHaveProperty("key_ops");
+            await provider.rotateKey(ref.kid);
+            expect((await provider.getPublicJwk(ref.kid)).kid).toBe(`${ref.kid}.2`);
+            expect(await provider.getPublicJwk(ref.kid, 1)).toEqual(jwk);
+            const mutated = await provider.getPublicJwk(ref.kid, 1);
+            (mutated as { kid: string }).kid = "tampered";
+            expect((await provider.getPublicJwk(ref.kid, 1)).kid).toBe(`${ref.kid}.1`);
+          },
+          SLOW,
+        );
       }
 
       for (const spec of symmetricKeys) {
@@ -400,26 +448,35 @@ export function describeKeyProvider(
       }
 
       if (asymmetricKeys.length > 0) {
-        it("jwks lists the latest version of every asymmetric key, every live version with allVersions, filtered by prefix", async () => {
-          const provider = await factory();
-          const asym = asymmetricKeys[0]!;
-          const a = await provider.createKey(asym);
-          const b = await provider.createKey(asym);
-          await provider.rotateKey(a.kid);
-          for (const spec of symmetricKeys) await provider.createKey(spec);
-          const kidsOf = (set: { keys: readonly PublicJwk[] }) => set.keys.map((jwk) => jwk.kid).sort();
-          expect(kidsOf(await provider.jwks())).toEqual([`${a.kid}.2`, `${b.kid}.1`].sort());
-          expect(kidsOf(await provider.jwks({ allVersions: true }))).toEqual([`${a.kid}.1`, `${a.kid}.2`, `${b.kid}.1`].sort());
-          expect(kidsOf(await provider.jwks({ prefixKids: a.kid }))).toEqual([`${a.kid}.2`]);
-          expect(kidsOf(await provider.jwks({ prefixKids: a.kid, allVersions: true }))).toEqual([`${a.kid}.1`, `${a.kid}.2`]);
-          await provider.destroyKey(a.kid, 2);
-          expect(kidsOf(await provider.jwks({ prefixKids: a.kid }))).toEqual([`${a.kid}.1`]);
-          await provider.destroyKey(b.kid);
-          expect(kidsOf(await provider.jwks())).toEqual([`${a.kid}.1`]);
-          for (const jwk of (await provider.jwks({ allVersions: true })).keys) {
-            for (const member of PRIVATE_MEMBERS) expect(jwk).not.toHaveProperty(member);
-          }
-        }, SLOW);
+        it(
+          "jwks lists the latest version of every asymmetric key, every live version with allVersions, filtered by prefix",
+          async () => {
+            const provider = await factory();
+            const asym = asymmetricKeys[0]!;
+            const a = await provider.createKey(asym);
+            const b = await provider.createKey(asym);
+            await provider.rotateKey(a.kid);
+            for (const spec of symmetricKeys) await provider.createKey(spec);
+            const kidsOf = (set: { keys: readonly PublicJwk[] }) => set.keys.map((jwk) => jwk.kid).sort();
+            expect(kidsOf(await provider.jwks())).toEqual([`${a.kid}.2`, `${b.kid}.1`].sort());
+            expect(kidsOf(await provider.jwks({ allVersions: true }))).toEqual(
+              [`${a.kid}.1`, `${a.kid}.2`, `${b.kid}.1`].sort(),
+            );
+            expect(kidsOf(await provider.jwks({ prefixKids: a.kid }))).toEqual([`${a.kid}.2`]);
+            expect(kidsOf(await provider.jwks({ prefixKids: a.kid, allVersions: true }))).toEqual([
+              `${a.kid}.1`,
+              `${a.kid}.2`,
+            ]);
+            await provider.destroyKey(a.kid, 2);
+            expect(kidsOf(await provider.jwks({ prefixKids: a.kid }))).toEqual([`${a.kid}.1`]);
+            await provider.destroyKey(b.kid);
+            expect(kidsOf(await provider.jwks())).toEqual([`${a.kid}.1`]);
+            for (const jwk of (await provider.jwks({ allVersions: true })).keys) {
+              for (const member of PRIVATE_MEMBERS) expect(jwk).not.toHaveProperty(member);
+            }
+          },
+          SLOW,
+        );
       }
     });
 
@@ -436,24 +493,33 @@ export function describeKeyProvider(
 
       it("refuses n outside 0..65536 or fractional with RangeError, and non-numbers with TypeError", async () => {
         const provider = await factory();
-        for (const n of [-1, 65_537, 1.5]) expect(await rejection(provider.randomBytes(n))).toBeInstanceOf(RangeError);
+        for (const n of [-1, 65_537, 1.5])
+          expect(await rejection(provider.randomBytes(n))).toBeInstanceOf(RangeError);
         expect(await rejection(provider.randomBytes("16" as never))).toBeInstanceOf(TypeError);
       });
     });
 
     describe("hkdf", () => {
-      it.each(RFC5869_VECTORS.map((v) => [v.name, v] as const))("reproduces RFC 5869 %s", async (_name, v) => {
-        const provider = await factory();
-        const okm = await provider.hkdf(hex(v.ikm), { salt: hex(v.salt), info: hex(v.info), length: v.length });
-        expect(toHex(okm)).toBe(v.okm);
-      });
+      it.each(RFC5869_VECTORS.map((v) => [v.name, v] as const))(
+        "reproduces RFC 5869 %s",
+        async (_name, v) => {
+          const provider = await factory();
+          const okm = await provider.hkdf(hex(v.ikm), {
+            salt: hex(v.salt),
+            info: hex(v.info),
+            length: v.length,
+          });
+          expect(toHex(okm)).toBe(v.okm);
+        },
+      );
 
       it("accepts lengths 0 and 8160 and refuses 8161, negative and fractional lengths", async () => {
         const provider = await factory();
         const ikm = new Uint8Array(16);
         expect(await provider.hkdf(ikm, { length: 0 })).toHaveLength(0);
         expect(await provider.hkdf(ikm, { length: 8160 })).toHaveLength(8160);
-        for (const length of [8161, -1, 2.5]) expect(await rejection(provider.hkdf(ikm, { length }))).toBeInstanceOf(RangeError);
+        for (const length of [8161, -1, 2.5])
+          expect(await rejection(provider.hkdf(ikm, { length }))).toBeInstanceOf(RangeError);
         expect(await rejection(provider.hkdf("ikm" as never, { length: 32 }))).toBeInstanceOf(TypeError);
       });
     });
@@ -473,7 +539,11 @@ export function describeKeyProvider(
           provider.listKeys({ prefix: 1 as never }),
         ];
         for (const call of typeErrors) expect(await rejection(call)).toBeInstanceOf(TypeError);
-        for (const call of [provider.getKey(kid, 0), provider.getKey(kid, -1), provider.destroyKey(kid, 1.5)]) {
+        for (const call of [
+          provider.getKey(kid, 0),
+          provider.getKey(kid, -1),
+          provider.destroyKey(kid, 1.5),
+        ]) {
           expect(await rejection(call)).toBeInstanceOf(RangeError);
         }
         expect(await provider.listVersions(kid)).toEqual([1]);
@@ -494,7 +564,8 @@ export function describeKeyProvider(
               expect(again.kid).not.toBe(ref.kid);
               expect(ref.version).toBe(1);
               expect(again.fingerprint).toBe(ref.fingerprint);
-              const secretReturned = policy === ExportPolicy.SECRET_WHEN_ALLOWED && fixture.material !== undefined;
+              const secretReturned =
+                policy === ExportPolicy.SECRET_WHEN_ALLOWED && fixture.material !== undefined;
               const withSecret = await provider.getKey(ref.kid, undefined, { includeSecret: true });
               if (secretReturned) {
                 expect(ref.material).toBeInstanceOf(Uint8Array);
@@ -513,15 +584,27 @@ export function describeKeyProvider(
           const fixture = imports[0]!;
           const options = fixture.public === undefined ? {} : { public: fixture.public };
           const created = await provider.importKey(fixture.spec, fixture.material, options);
-          const second = await provider.importKey(fixture.spec, fixture.material, { ...options, kid: created.kid });
+          const second = await provider.importKey(fixture.spec, fixture.material, {
+            ...options,
+            kid: created.kid,
+          });
           expect([second.kid, second.version]).toEqual([created.kid, 2]);
-          const seventh = await provider.importKey(fixture.spec, fixture.material, { ...options, kid: created.kid, version: 7 });
+          const seventh = await provider.importKey(fixture.spec, fixture.material, {
+            ...options,
+            kid: created.kid,
+            version: 7,
+          });
           expect(seventh.version).toBe(7);
-          const taken = await rejection(provider.importKey(fixture.spec, fixture.material, { ...options, kid: created.kid, version: 2 }));
+          const taken = await rejection(
+            provider.importKey(fixture.spec, fixture.material, { ...options, kid: created.kid, version: 2 }),
+          );
           expect(KeyExistsError.isInstance(taken)).toBe(true);
           expect(await provider.listVersions(created.kid)).toEqual([1, 2, 7]);
           expect((await provider.rotateKey(created.kid)).version).toBe(8);
-          const chosen = await provider.importKey(fixture.spec, fixture.material, { ...options, kid: "my-own-kid" });
+          const chosen = await provider.importKey(fixture.spec, fixture.material, {
+            ...options,
+            kid: "my-own-kid",
+          });
           expect([chosen.kid, chosen.version]).toEqual(["my-own-kid", 1]);
         });
 
@@ -529,8 +612,12 @@ export function describeKeyProvider(
           const provider = await factory();
           const fixture = imports[0]!;
           expect(await rejection(provider.importKey(fixture.spec))).toBeInstanceOf(TypeError);
-          expect(await rejection(provider.importKey(fixture.spec, "-----BEGIN PRIVATE KEY-----" as never))).toBeInstanceOf(TypeError);
-          expect(await rejection(provider.importKey(fixture.spec, fixture.material, { kid: "has.dot" }))).toBeInstanceOf(TypeError);
+          expect(
+            await rejection(provider.importKey(fixture.spec, "-----BEGIN PRIVATE KEY-----" as never)),
+          ).toBeInstanceOf(TypeError);
+          expect(
+            await rejection(provider.importKey(fixture.spec, fixture.material, { kid: "has.dot" })),
+          ).toBeInstanceOf(TypeError);
         });
 
         for (const fixture of invalidImports) {
@@ -546,48 +633,67 @@ export function describeKeyProvider(
     }
 
     describe("secret leaks", () => {
-      it("no ref, error or the provider itself renders secret material, under any policy", async () => {
-        const provider = await factory();
-        const secrets: Uint8Array[] = [];
-        const shown: unknown[] = [];
-        const collect = async (promise: Promise<unknown>) => {
-          try {
-            shown.push(await promise);
-          } catch (err) {
-            shown.push(err);
+      it(
+        "no ref, error or the provider itself renders secret material, under any policy",
+        async () => {
+          const provider = await factory();
+          const secrets: Uint8Array[] = [];
+          const shown: unknown[] = [];
+          const collect = async (promise: Promise<unknown>) => {
+            try {
+              shown.push(await promise);
+            } catch (err) {
+              shown.push(err);
+            }
+          };
+          for (const spec of keys) {
+            const created = await provider.createKey(withPolicy(spec, ExportPolicy.SECRET_WHEN_ALLOWED));
+            const rotated = await provider.rotateKey(created.kid);
+            secrets.push(created.material!, rotated.material!);
+            shown.push(created, rotated);
+            await collect(provider.getKey(created.kid, 1, { includeSecret: true }));
+            await collect(provider.getKey(created.kid));
+            await collect(provider.getKey(created.kid, 9));
+            await collect(provider.getPublicJwk(created.kid));
+            await collect(
+              provider.importKey(withPolicy(spec, ExportPolicy.SECRET_WHEN_ALLOWED), created.material, {
+                kid: created.kid,
+                version: 1,
+              }),
+            );
           }
-        };
-        for (const spec of keys) {
-          const created = await provider.createKey(withPolicy(spec, ExportPolicy.SECRET_WHEN_ALLOWED));
-          const rotated = await provider.rotateKey(created.kid);
-          secrets.push(created.material!, rotated.material!);
-          shown.push(created, rotated);
-          await collect(provider.getKey(created.kid, 1, { includeSecret: true }));
-          await collect(provider.getKey(created.kid));
-          await collect(provider.getKey(created.kid, 9));
-          await collect(provider.getPublicJwk(created.kid));
-          await collect(provider.importKey(withPolicy(spec, ExportPolicy.SECRET_WHEN_ALLOWED), created.material, { kid: created.kid, version: 1 }));
-        }
-        for (const fixture of imports) {
-          secrets.push(...(fixture.secrets ?? (fixture.material === undefined ? [] : [fixture.material])));
-          for (const policy of [ExportPolicy.NONE, ExportPolicy.PUBLIC_ONLY]) {
-            const ref = await provider.importKey(withPolicy(fixture.spec, policy), fixture.material, fixture.public === undefined ? undefined : { public: fixture.public });
-            const withSecret = await provider.getKey(ref.kid, undefined, { includeSecret: true });
-            expect(ref.material).toBeUndefined();
-            expect(withSecret.material).toBeUndefined();
-            shown.push(ref, withSecret);
-            await collect(provider.rotateKey(ref.kid));
+          for (const fixture of imports) {
+            secrets.push(...(fixture.secrets ?? (fixture.material === undefined ? [] : [fixture.material])));
+            for (const policy of [ExportPolicy.NONE, ExportPolicy.PUBLIC_ONLY]) {
+              const ref = await provider.importKey(
+                withPolicy(fixture.spec, policy),
+                fixture.material,
+                fixture.public === undefined ? undefined : { public: fixture.public },
+              );
+              const withSecret = await provider.getKey(ref.kid, undefined, { includeSecret: true });
+              expect(ref.material).toBeUndefined();
+              expect(withSecret.material).toBeUndefined();
+              shown.push(ref, withSecret);
+              await collect(provider.rotateKey(ref.kid));
+            }
           }
-        }
-        for (const fixture of invalidImports) {
-          secrets.push(...(fixture.secrets ?? (fixture.material === undefined ? [] : [fixture.material])));
-          await collect(provider.importKey(fixture.spec, fixture.material, fixture.public === undefined ? undefined : { public: fixture.public }));
-        }
-        await collect(provider.jwks({ allVersions: true }));
-        shown.push(provider);
-        expect(secrets.length).toBeGreaterThan(0);
-        expect(findSecretLeaks(shown, secrets)).toEqual([]);
-      }, SLOW);
+          for (const fixture of invalidImports) {
+            secrets.push(...(fixture.secrets ?? (fixture.material === undefined ? [] : [fixture.material])));
+            await collect(
+              provider.importKey(
+                fixture.spec,
+                fixture.material,
+                fixture.public === undefined ? undefined : { public: fixture.public },
+              ),
+            );
+          }
+          await collect(provider.jwks({ allVersions: true }));
+          shown.push(provider);
+          expect(secrets.length).toBeGreaterThan(0);
+          expect(findSecretLeaks(shown, secrets)).toEqual([]);
+        },
+        SLOW,
+      );
     });
   });
 }

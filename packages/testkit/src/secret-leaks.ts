@@ -41,7 +41,8 @@ export function secretNeedles(secret: Uint8Array): string[] {
   for (const value of encodings(bytes)) addWhole(value);
   const text = bytes.toString("utf8");
   if (text.includes("-----BEGIN")) {
-    for (const line of text.split(/\r?\n/)) if (!line.startsWith("-----") && line.length >= 16) addWhole(line);
+    for (const line of text.split(/\r?\n/))
+      if (!line.startsWith("-----") && line.length >= 16) addWhole(line);
   }
   const jwk = privateKey.export({ format: "jwk" }) as Record<string, unknown>;
   for (const member of PRIVATE_MEMBERS) {
@@ -122,7 +123,9 @@ export function findSecretLeaks(values: readonly unknown[], secrets: readonly Ui
     renderings(value).forEach((text, rendering) => {
       const hit = needles.find((needle) => text.includes(needle));
       if (hit !== undefined) {
-        leaks.push(`value #${index} (${describe(value)}), rendering #${rendering}, contains secret bytes (${hit.length} characters)`);
+        leaks.push(
+          `value #${index} (${describe(value)}), rendering #${rendering}, contains secret bytes (${hit.length} characters)`,
+        );
       }
     });
   });

@@ -1,0 +1,153 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  InvalidProviderError,
+  ProviderNotFoundError,
+  createRegistry,
+  type KeyProvider,
+} from "@keyprovider/core";
+import { discoverProviders, type DiscoveryProblem } from "@keyprovider/core/node";
+
+const packagesDir = resolve(import.meta.dirname, "../..");
+let app: string;
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A package installed in the application's node_modules, written on the spot. */
+async function fakePackage(
+  name: string,
+  manifest: Record<string, unknown>,
+  files: Record<string, string>,
+): Promise<void> {
+  const dir = join(app, "node_modules", ...name.split("/"));
+  await mkdir(dir, { recursive: true });
+  await writeJson(join(dir, "package.json"), { name, version: "1.0.0", type: "module", ...manifest });
+  for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
+}
+
+beforeAll(async () => {
+  // The application: it depends on the real, built @keyprovider/inmemory (which has the manifest
+  // field), the real @keyprovider/base (which has none), a package whose "provider" is an
+  // unbranded look-alike, one built for a future API version, and one that is not installed.
+  app = await mkdtemp(join(tmpdir(), "keyprovider-discovery-"));
+  await writeJson(join(app, "package.json"), {
+    name: "app",
+    private: true,
+    type: "module",
+    dependencies: {
+      "@keyprovider/inmemory": "*",
+      "@keyprovider/base": "*",
+      "@keyprovider/core": "*",
+      "lookalike-provider": "*",
+      "future-provider": "*",
+    },
+    optionalDependencies: { "not-installed": "*" },
+  });
+  await mkdir(join(app, "node_modules", "@keyprovider"), { recursive: true });
+  for (const name of ["inmemory", "base", "core"]) {
+    await symlink(join(packagesDir, name), join(app, "node_modules", "@keyprovider", name), "dir");
+  }
+  await fakePackage(
+    "lookalike-provider",
+    {
+      exports: { "./provider": "./provider.js" },
+      keyprovider: { providers: { LookalikeKeyProvider: "./provider" } },
+    },
+    {
+      "provider.js":
+        "export default { name: 'LookalikeKeyProvider', aliases: [], apiVersion: 1, create() { return {}; } };\n",
+    },
+  );
+  await fakePackage(
+    "future-provider",
+    { exports: { ".": { import: "./index.js" } }, keyprovider: { providers: { FutureKeyProvider: "." } } },
+    {
+      "index.js": [
+        "const definition = { name: 'FutureKeyProvider', aliases: [], apiVersion: 2, create() { return {}; } };",
+        "Object.defineProperty(definition, Symbol.for('keyprovider.provider-definition'), { value: 2 });",
+        "export default Object.freeze(definition);",
+      ].join("\n"),
+    },
+  );
+});
+
+afterAll(async () => {
+  await rm(app, { recursive: true, force: true });
+});
+
+describe("discoverProviders", () => {
+  it("finds the installed providers, ignores packages without the field and reports invalid ones", async () => {
+    const problems: DiscoveryProblem[] = [];
+    const definitions = await discoverProviders({ cwd: app, onInvalid: (problem) => problems.push(problem) });
+    expect(definitions.map((d) => d.name)).toEqual(["InMemoryKeyProvider"]);
+    expect(definitions[0]!.aliases).toEqual(["inmemory"]);
+    expect(problems.map((p) => [p.packageName, p.providerName])).toEqual([
+      ["future-provider", "FutureKeyProvider"],
+      ["lookalike-provider", "LookalikeKeyProvider"],
+    ]);
+    expect(problems[0]!.reason).toContain("API version 2");
+    expect(problems[1]!.reason).toContain("not a provider definition made with defineProvider()");
+  });
+
+  it("throws InvalidProviderError for the first invalid entry when no onInvalid is given", async () => {
+    const error = await discoverProviders({ cwd: app }).catch((e: unknown) => e);
+    expect(InvalidProviderError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(
+      /^Installed package future-provider \(provider "FutureKeyProvider"\)/,
+    );
+  });
+
+  it("gives a registry that creates what was found and names the package for what was not", async () => {
+    const registry = createRegistry({
+      providers: await discoverProviders({ cwd: app, onInvalid: () => {} }),
+    });
+    const provider: KeyProvider = await registry.create("inmemory");
+    const ref = await provider.createKey({
+      klass: "sym",
+      alg: "AES256_GCM",
+      uses: ["encrypt"],
+      exportPolicy: "none",
+    });
+    expect(ref.version).toBe(1);
+    const missing = await registry.create("local").catch((e: unknown) => e);
+    expect(ProviderNotFoundError.isInstance(missing)).toBe(true);
+    expect((missing as ProviderNotFoundError).message).toContain("Install @keyprovider/local");
+  });
+
+  it("works from a subdirectory's node_modules lookup, like Node", async () => {
+    const nested = join(app, "src", "server");
+    await mkdir(nested, { recursive: true });
+    await writeJson(join(nested, "package.json"), {
+      name: "server",
+      dependencies: { "@keyprovider/inmemory": "*" },
+    });
+    const definitions = await discoverProviders({ cwd: nested });
+    expect(definitions.map((d) => d.name)).toEqual(["InMemoryKeyProvider"]);
+  });
+
+  it("runs in plain Node against the built packages, as an application would", async () => {
+    const script = [
+      "import { createRegistry } from '@keyprovider/core';",
+      "import { discoverProviders } from '@keyprovider/core/node';",
+      "const registry = createRegistry({ providers: await discoverProviders({ onInvalid: () => {} }) });",
+      "const provider = await registry.create('InMemoryKeyProvider');",
+      "const ref = await provider.createKey({ klass: 'sym', alg: 'HMAC_SHA256', uses: ['sign'], exportPolicy: 'none' });",
+      "console.log(JSON.stringify({ names: registry.list(), version: ref.version }));",
+    ].join("\n");
+    await writeFile(join(app, "main.mjs"), script);
+    const { stdout } = await promisify(execFile)(process.execPath, ["main.mjs"], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual({ names: ["InMemoryKeyProvider", "inmemory"], version: 1 });
+  });
+
+  it("refuses a directory without package.json", async () => {
+    await expect(discoverProviders({ cwd: join(app, "node_modules") })).rejects.toThrow(
+      /no readable package.json/,
+    );
+  });
+});
