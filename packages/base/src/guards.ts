@@ -7,7 +7,15 @@
 const KID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_LOOKUP_KID_LENGTH = 1024;
 
-/** Describe a value's type for an error message without revealing its contents. */
+/**
+ * Describe a value's type for an error message without revealing its contents.
+ *
+ * @example
+ * ```ts
+ * describeType("hunter2");       // "a string of 7 characters"
+ * describeType(new Uint8Array(3)); // "a Uint8Array of 3 bytes"
+ * ```
+ */
 export function describeType(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";

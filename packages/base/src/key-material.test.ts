@@ -22,8 +22,8 @@ const text = (s: string) => new TextEncoder().encode(s);
 describe("secretKeyMaterial", () => {
   it("fingerprints the oct JWK and exports fresh copies", async () => {
     const secret = new Uint8Array(32).fill(7);
-    const material = await secretKeyMaterial(secret);
-    expect(material.fingerprint).toBe(await jwkThumbprint({ kty: "oct", k: b64url(secret) }));
+    const material = secretKeyMaterial(secret);
+    expect(material.fingerprint).toBe(jwkThumbprint({ kty: "oct", k: b64url(secret) }));
     const first = material.exportSecret!();
     first.fill(0);
     secret.fill(0);

@@ -12,7 +12,7 @@ import type { NormalizedKeySpec } from "./key-spec.js";
  *
  * @example
  * ```ts
- * const material: KeyMaterial = await secretKeyMaterial(randomBytes(32));
+ * const material: KeyMaterial = secretKeyMaterial(randomBytes(32));
  * material.exportSecret?.(); // Uint8Array(32), a fresh copy
  * ```
  */
@@ -29,7 +29,14 @@ export interface KeyMaterial {
   readonly exportSecret?: () => Uint8Array;
 }
 
-/** Largest secret or opaque blob accepted by `importKey`. */
+/**
+ * Largest secret or opaque blob accepted by `importKey`, in bytes.
+ *
+ * @example
+ * ```ts
+ * if (bytes.length > MAX_IMPORTED_SECRET_BYTES) throw new RangeError("too large");
+ * ```
+ */
 export const MAX_IMPORTED_SECRET_BYTES = 65_536;
 const HMAC_MIN_BYTES = 32;
 const AES_BYTES = 32;
@@ -41,15 +48,13 @@ const AES_BYTES = 32;
  * @example
  * ```ts
  * const secret = randomBytes(32);
- * const material = await secretKeyMaterial(secret);
+ * const material = secretKeyMaterial(secret);
  * secret.fill(0);
  * ```
  */
-export async function secretKeyMaterial(
-  secret: Uint8Array,
-): Promise<KeyMaterial & { readonly secretLength: number }> {
+export function secretKeyMaterial(secret: Uint8Array): KeyMaterial & { readonly secretLength: number } {
   const key = createSecretKey(Buffer.from(secret));
-  const fingerprint = await jwkThumbprint({ kty: "oct", k: b64url(secret) });
+  const fingerprint = jwkThumbprint({ kty: "oct", k: b64url(secret) });
   return Object.freeze({
     fingerprint,
     secretLength: secret.byteLength,

@@ -3,7 +3,15 @@ import { b64url } from "./base64url.js";
 
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
-/** What `JSON.stringify(ref)` produces: no secret, `public` as base64url. */
+/**
+ * What `JSON.stringify(ref)` produces: no secret, `public` as base64url.
+ *
+ * @example
+ * ```ts
+ * const json = JSON.parse(JSON.stringify(ref)) as KeyRefJson;
+ * json.material; // "[redacted]" or undefined
+ * ```
+ */
 export interface KeyRefJson {
   readonly kid: string;
   readonly version: number;

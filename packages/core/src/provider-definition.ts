@@ -2,7 +2,15 @@ import type { KeyProvider } from "./types.js";
 
 const DEFINITION_BRAND: unique symbol = Symbol.for("keyprovider.provider-definition") as never;
 
-/** The registry API version this copy of `@keyprovider/core` implements. */
+/**
+ * The registry API version this copy of `@keyprovider/core` implements. Definitions declare it as
+ * `apiVersion`; the registry refuses others.
+ *
+ * @example
+ * ```ts
+ * defineProvider({ name: "MyKeyProvider", apiVersion: PROVIDER_API_VERSION, create });
+ * ```
+ */
 export const PROVIDER_API_VERSION = 1;
 
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;

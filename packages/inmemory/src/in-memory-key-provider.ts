@@ -93,7 +93,7 @@ export class InMemoryKeyProvider extends KeyProviderBase<InMemoryMaterial> {
     const length = spec.klass === KeyClass.opaque ? (previous?.secretLength ?? SECRET_BYTES) : SECRET_BYTES;
     const secret = randomBytes(length);
     try {
-      return await secretKeyMaterial(secret);
+      return secretKeyMaterial(secret);
     } finally {
       secret.fill(0);
     }
@@ -109,7 +109,7 @@ export class InMemoryKeyProvider extends KeyProviderBase<InMemoryMaterial> {
       }
       const secret = symmetricSecretFromImport(spec, input.material);
       try {
-        return await secretKeyMaterial(secret);
+        return secretKeyMaterial(secret);
       } finally {
         if (secret !== input.material) secret.fill(0);
       }
@@ -129,10 +129,10 @@ async function importOpaque(input: ImportInput): Promise<InMemoryMaterial> {
       );
     }
   }
-  const secret = input.material === undefined ? undefined : await secretKeyMaterial(input.material);
+  const secret = input.material === undefined ? undefined : secretKeyMaterial(input.material);
   const publicPart = input.public?.slice();
   return Object.freeze({
-    fingerprint: secret?.fingerprint ?? (await jwkThumbprint({ kty: "oct", k: b64url(publicPart!) })),
+    fingerprint: secret?.fingerprint ?? jwkThumbprint({ kty: "oct", k: b64url(publicPart!) }),
     secretLength: secret?.secretLength,
     ...(publicPart === undefined ? {} : { public: publicPart }),
     ...(secret === undefined ? {} : { exportSecret: secret.exportSecret }),

@@ -1,0 +1,3 @@
+import { describeReadme } from "../src/readme.js";
+
+describeReadme(import.meta.url, "../../../README.md");
