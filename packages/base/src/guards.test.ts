@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { assertBytes, assertKid, assertNewKid, assertOptions, assertVersion, describeType } from "./index.js";
+import {
+  assertBytes,
+  assertKid,
+  assertNewKid,
+  assertOptions,
+  assertVersion,
+  describeType,
+  displayValue,
+  readOptions,
+} from "./index.js";
 
 describe("guards", () => {
   it("assertKid takes any non-empty string and refuses other types", () => {
@@ -20,7 +29,9 @@ describe("guards", () => {
     expect(() => assertVersion("1")).toThrow(TypeError);
     expect(() => assertVersion(Number.NaN)).toThrow(TypeError);
     expect(() => assertVersion(0)).toThrow(RangeError);
-    expect(() => assertVersion(-3)).toThrow("version must be an integer of at least 1, got -3");
+    expect(() => assertVersion(-3)).toThrow("version must be an integer from 1 to 2147483647, got -3");
+    expect(() => assertVersion(2 ** 31)).toThrow(RangeError);
+    expect(() => assertVersion(Number.POSITIVE_INFINITY)).toThrow(RangeError);
     expect(() => assertVersion(1.5)).toThrow(RangeError);
   });
 
@@ -35,6 +46,20 @@ describe("guards", () => {
     assertOptions({ a: 1 }, "o", ["a"]);
     expect(() => assertOptions({ b: 1 }, "o", ["a"])).toThrow('o has an unknown option "b"; known: a');
     expect(() => assertOptions(3, "o", ["a"])).toThrow(TypeError);
+  });
+
+  it("readOptions reads own properties only, so prototype pollution cannot switch an option on", () => {
+    const polluted = Object.create({ includeSecret: true }) as { includeSecret?: boolean };
+    expect(readOptions(polluted, "o", ["includeSecret"])).toEqual({});
+    expect(readOptions({ includeSecret: true }, "o", ["includeSecret"])).toEqual({ includeSecret: true });
+    expect(readOptions(undefined, "o", [])).toEqual({});
+  });
+
+  it("displayValue quotes identifiers and describes anything that might be a secret", () => {
+    expect(displayValue("asymmetric")).toBe('"asymmetric"');
+    expect(displayValue("sk_live_51HcKxyzABCDEFGHIJKLMNOPQR")).toBe("a string of 34 characters");
+    expect(displayValue("x".repeat(40))).toBe("a string of 40 characters");
+    expect(displayValue(new Uint8Array(4))).toBe("a Uint8Array of 4 bytes");
   });
 
   it("describeType never echoes a string's contents", () => {

@@ -69,7 +69,17 @@ export function assertNewKid(kid: unknown, name = "kid"): asserts kid is string 
 }
 
 /**
- * Assert a key version: an integer from 1 up.
+ * Highest key version: versions are signed 32-bit integers in every backend we map to.
+ *
+ * @example
+ * ```ts
+ * if (next > MAX_KEY_VERSION) throw new RangeError("no version numbers left");
+ * ```
+ */
+export const MAX_KEY_VERSION = 2_147_483_647;
+
+/**
+ * Assert a key version: an integer from 1 to {@link MAX_KEY_VERSION}.
  *
  * @example
  * ```ts
@@ -79,11 +89,11 @@ export function assertNewKid(kid: unknown, name = "kid"): asserts kid is string 
  * ```
  */
 export function assertVersion(version: unknown, name = "version"): asserts version is number {
-  if (typeof version !== "number" || !Number.isFinite(version)) {
+  if (typeof version !== "number" || Number.isNaN(version)) {
     throw new TypeError(`${name} must be an integer, got ${describeType(version)}`);
   }
-  if (!Number.isSafeInteger(version) || version < 1) {
-    throw new RangeError(`${name} must be an integer of at least 1, got ${version}`);
+  if (!Number.isInteger(version) || version < 1 || version > MAX_KEY_VERSION) {
+    throw new RangeError(`${name} must be an integer from 1 to ${MAX_KEY_VERSION}, got ${version}`);
   }
 }
 
@@ -136,26 +146,66 @@ export function assertBytes(value: unknown, name: string): asserts value is Uint
 }
 
 /**
- * Assert an options object (or `undefined`) with only the known keys, so a misspelt option fails
- * loudly instead of being ignored.
+ * Read an options object (or `undefined`): only its own properties, only the known ones. A misspelt
+ * option fails loudly instead of being ignored, and nothing is read from the prototype chain, so a
+ * polluted `Object.prototype.includeSecret` cannot turn an option on.
  *
  * @example
  * ```ts
- * assertOptions(options, "getKey options", ["includeSecret"]);
+ * const { includeSecret } = readOptions<GetKeyOptions>(options, "getKey options", ["includeSecret"]);
  * ```
  */
-export function assertOptions(value: unknown, name: string, known: readonly string[]): void {
-  if (value === undefined) return;
+export function readOptions<T extends object>(
+  value: T | undefined,
+  name: string,
+  known: readonly (keyof T & string)[],
+): Partial<T> {
+  if (value === undefined) return {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`${name} must be an object, got ${describeType(value)}`);
   }
+  const read: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new TypeError(
-        `${name} has an unknown option ${JSON.stringify(key.slice(0, 40))}; known: ${known.join(", ")}`,
-      );
+    if (!(known as readonly string[]).includes(key)) {
+      throw new TypeError(`${name} has an unknown option ${displayValue(key)}; known: ${known.join(", ")}`);
     }
+    read[key] = (value as Record<string, unknown>)[key];
   }
+  return read as Partial<T>;
+}
+
+/**
+ * Assert an options object (or `undefined`) with only the known keys.
+ *
+ * @example
+ * ```ts
+ * assertOptions(options, "InMemoryKeyProvider options", []);
+ * ```
+ */
+export function assertOptions(value: unknown, name: string, known: readonly string[]): void {
+  readOptions(value as object | undefined, name, known as never);
+}
+
+/**
+ * Show a caller-supplied value in an error message: short identifier-like strings (an enum value, a
+ * field name) are quoted so the mistake is visible; anything else is described by type only, since
+ * it might be a secret passed in the wrong place.
+ *
+ * @example
+ * ```ts
+ * displayValue("asymmetric");           // "\"asymmetric\""
+ * displayValue("sk_live_9f8e7d6c5b4a…"); // "a string of 40 characters"
+ * ```
+ */
+export function displayValue(value: unknown): string {
+  if (
+    typeof value === "string" &&
+    /^[A-Za-z0-9_.:+-]{1,32}$/.test(value) &&
+    !/\d{6}|[A-Za-z0-9]{24}/.test(value)
+  ) {
+    return JSON.stringify(value);
+  }
+  return describeType(value);
 }
 
 /**

@@ -14,6 +14,9 @@ export {
   assertOptions,
   assertVersion,
   describeType,
+  displayValue,
+  readOptions,
+  MAX_KEY_VERSION,
 } from "./guards.js";
 export { hkdf } from "./hkdf.js";
 export {
@@ -41,3 +44,4 @@ export { rotationSpec, validateKeySpec } from "./key-spec.js";
 export type { NormalizedKeySpec, ValidateKeySpecOptions } from "./key-spec.js";
 export { newKid, randomBytes } from "./random.js";
 export { VersionStore } from "./version-store.js";
+export type { VersionStoreToken } from "./version-store.js";

@@ -61,21 +61,52 @@ describe("publicJwkMembers", () => {
 });
 
 describe("publishedJwk", () => {
-  const members = vectors.cases[1]!.jwk;
+  const members = {
+    ED25519: publicJwkMembers(generateKeyPairSync("ed25519").publicKey),
+    X25519: publicJwkMembers(generateKeyPairSync("x25519").publicKey),
+    ECDSA_P256_SHA256: publicJwkMembers(generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey),
+    RSA_PSS_SHA256: publicJwkMembers(generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey),
+  };
   it.each([
-    ["ED25519", "EdDSA", "sig"],
-    ["ECDSA_P256_SHA256", "ES256", "sig"],
-    ["RSA_PSS_SHA256", "PS256", "sig"],
-    ["RSA_OAEP_SHA256", "RSA-OAEP-256", "enc"],
-    ["X25519", "ECDH-ES", "enc"],
-  ] as const)("%s is published with alg %s and use %s", (alg, jwa, use) => {
-    const jwk = publishedJwk(members, "abc", 3, alg);
-    expect(jwk).toMatchObject({ kid: "abc.3", alg: jwa, use });
+    ["ED25519", "EdDSA", "sig", members.ED25519],
+    ["ECDSA_P256_SHA256", "ES256", "sig", members.ECDSA_P256_SHA256],
+    ["RSA_PSS_SHA256", "PS256", "sig", members.RSA_PSS_SHA256],
+    ["RSA_OAEP_SHA256", "RSA-OAEP-256", "enc", members.RSA_PSS_SHA256],
+    ["X25519", "ECDH-ES", "enc", members.X25519],
+  ] as const)("%s is published with alg %s and use %s", (alg, jwa, use, keyMembers) => {
+    const jwk = publishedJwk(keyMembers, "abc", 3, alg);
+    expect(jwk).toEqual({ ...keyMembers, kid: "abc.3", alg: jwa, use });
     expect(ALGORITHMS[alg].jwk?.alg).toBe(jwa);
   });
 
-  it("refuses symmetric algorithms", () => {
-    expect(() => publishedJwk(members, "abc", 1, "AES256_GCM")).toThrow(InvalidKeyMaterialError);
+  it("refuses symmetric algorithms and members of another key type", () => {
+    expect(() => publishedJwk(members.ED25519, "abc", 1, "AES256_GCM")).toThrow(InvalidKeyMaterialError);
+    expect(() => publishedJwk(members.ED25519, "abc", 1, "ECDSA_P256_SHA256")).toThrow(
+      'A ECDSA_P256_SHA256 key is published with kty "EC", not "OKP"',
+    );
+  });
+
+  it("copies only the public members, whatever else it is given", () => {
+    const withPrivate = { ...members.ED25519, d: "PRIVATE", kid: "x", extra: "y" } as PublicJwkMembers;
+    expect(Object.keys(publishedJwk(withPrivate, "abc", 1, "ED25519")).sort()).toEqual([
+      "alg",
+      "crv",
+      "kid",
+      "kty",
+      "use",
+      "x",
+    ]);
+  });
+});
+
+describe("publicJwkMembers refuses key types keyprovider does not publish", () => {
+  it.each([
+    ["rsa-pss", { modulusLength: 2048 }],
+    ["ec", { namedCurve: "secp256k1" }],
+    ["ed448", {}],
+  ] as const)("%s %j", (type, options) => {
+    const { publicKey } = generateKeyPairSync(type as "ed25519", options);
+    expect(() => publicJwkMembers(publicKey)).toThrow(InvalidKeyMaterialError);
   });
 });
 

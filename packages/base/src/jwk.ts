@@ -58,13 +58,22 @@ const MEMBERS: Record<PublicJwk["kty"], readonly (keyof PublicJwkMembers)[]> = {
  */
 export function publicJwkMembers(key: KeyObject): PublicJwkMembers {
   const publicKey = key.type === "private" ? createPublicKey(key) : key;
-  const exported = publicKey.export({ format: "jwk" }) as Record<string, unknown>;
-  const kty = exported["kty"];
-  if (kty !== "OKP" && kty !== "EC" && kty !== "RSA") {
-    throw new InvalidKeyMaterialError(`Keys of type ${String(kty)} have no public JWK`);
+  const type = publicKey.asymmetricKeyType;
+  const curve = publicKey.asymmetricKeyDetails?.namedCurve;
+  if (!(
+    type === "ed25519" ||
+    type === "x25519" ||
+    type === "rsa" ||
+    (type === "ec" && curve === "prime256v1")
+  )) {
+    throw new InvalidKeyMaterialError(
+      `Keys of type ${type === "ec" ? `EC ${curve ?? "?"}` : (type ?? "?")} are not supported; keyprovider publishes Ed25519, X25519, EC P-256 and RSA keys`,
+    );
   }
+  const exported = publicKey.export({ format: "jwk" }) as Record<string, string>;
+  const kty = exported["kty"] as PublicJwk["kty"];
   const members: Record<string, string> = {};
-  for (const name of MEMBERS[kty]) members[name] = exported[name] as string;
+  for (const name of MEMBERS[kty]) members[name] = exported[name]!;
   return Object.freeze(members) as unknown as PublicJwkMembers;
 }
 
@@ -89,7 +98,20 @@ export function publishedJwk(
   if (publication === undefined) {
     throw new InvalidKeyMaterialError(`${alg} keys are symmetric and are never published as JWKs`);
   }
-  return Object.freeze({ ...members, kid: `${kid}.${version}`, alg: publication.alg, use: publication.use });
+  if (members.kty !== publication.kty) {
+    throw new InvalidKeyMaterialError(
+      `A ${alg} key is published with kty "${publication.kty}", not ${JSON.stringify(String(members.kty).slice(0, 10))}`,
+    );
+  }
+  // Only the public members of the key type are copied, whatever else the caller's object holds.
+  const picked: Record<string, string | undefined> = {};
+  for (const name of MEMBERS[members.kty]) picked[name] = members[name];
+  return Object.freeze({
+    ...picked,
+    kid: `${kid}.${version}`,
+    alg: publication.alg,
+    use: publication.use,
+  }) as PublicJwk;
 }
 
 /** RFC 7638 §3.2: the required members of each key type, in lexicographic order. */

@@ -59,7 +59,7 @@ describe("symmetricSecretFromImport", () => {
       new Uint8Array(16),
       "HMAC_SHA256 keys must be 32 to 65536 bytes (RFC 7518 §3.2 requires at least the hash size), got 16",
     ],
-    [aes, text('{"kty":"RSA","n":"x","e":"AQAB"}'), 'must be an "oct" JWK, got kty "RSA"'],
+    [aes, text('{"kty":"RSA","n":"xyz","e":"AQAB"}'), 'must be an "oct" JWK, got kty "RSA"'],
     [aes, text('{"kty":"oct","k":"not base64url!"}'), 'no valid base64url "k"'],
     [
       hmac,
@@ -78,6 +78,19 @@ describe("symmetricSecretFromImport", () => {
 });
 
 describe("parseJwkJson", () => {
+  it("refuses text that looks like JSON or PEM instead of using it as the key", () => {
+    const jsonish = text(`{"kty":"oct","k":"${b64url(new Uint8Array(40))}",}`); // trailing comma
+    expect(() => symmetricSecretFromImport(hmac, jsonish)).toThrow("looks like JSON but is not a JWK");
+    expect(() => symmetricSecretFromImport(hmac, text(`{"k":"${b64url(new Uint8Array(40))}"}`))).toThrow(
+      "looks like JSON",
+    );
+    const pem = text(
+      "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBm6jmP6iQW2dvzzBU0zZSZyVbFd8K2r4N7mDc0c9H3v\n-----END PRIVATE KEY-----\n",
+    );
+    expect(() => symmetricSecretFromImport(hmac, pem)).toThrow("A PEM document is not a HMAC_SHA256 key");
+    expect(() => symmetricSecretFromImport(hmac, new Uint8Array(65_537))).toThrow("at most 65536 bytes");
+  });
+
   it("recognises only JSON objects with kty", () => {
     expect(parseJwkJson(text('{"kty":"oct"}'))).toEqual({ kty: "oct" });
     expect(parseJwkJson(text('{"k":"x"}'))).toBeUndefined();

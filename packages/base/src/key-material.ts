@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer";
 import { createSecretKey } from "node:crypto";
 import { InvalidKeyMaterialError, KeyAlg } from "@keyprovider/core";
 import { ALGORITHMS } from "./algorithms.js";
+import { displayValue } from "./guards.js";
 import { b64url, b64urlDecode } from "./base64url.js";
 import { jwkThumbprint, type PublicJwkMembers } from "./jwk.js";
 import type { NormalizedKeySpec } from "./key-spec.js";
@@ -73,12 +74,34 @@ export function secretKeyMaterial(secret: Uint8Array): KeyMaterial & { readonly 
  * ```
  */
 export function symmetricSecretFromImport(spec: NormalizedKeySpec, material: Uint8Array): Uint8Array {
-  const jwk = parseJwkJson(material);
+  if (material.byteLength > MAX_IMPORTED_SECRET_BYTES) {
+    throw new InvalidKeyMaterialError(
+      `Symmetric material must be at most ${MAX_IMPORTED_SECRET_BYTES} bytes, got ${material.byteLength}`,
+    );
+  }
+  const text = asText(material);
   let secret = material;
-  if (jwk !== undefined) {
+  // Random key bytes are almost never valid UTF-8 text, so text that looks like JSON or PEM was
+  // meant as such: refuse it if it is not a usable JWK, rather than use the text as the key.
+  if (text !== undefined && /^\s*-----BEGIN /.test(text)) {
+    throw new InvalidKeyMaterialError(
+      `A PEM document is not a ${spec.alg} key; import the raw secret bytes or an "oct" JWK`,
+    );
+  }
+  if (
+    text !== undefined &&
+    /^\s*\{/.test(text) &&
+    !(spec.alg === KeyAlg.AES256_GCM && material.byteLength === AES_BYTES)
+  ) {
+    const jwk = parseJwkJson(material);
+    if (jwk === undefined) {
+      throw new InvalidKeyMaterialError(
+        `The material looks like JSON but is not a JWK with "kty"; import the raw secret bytes or an "oct" JWK`,
+      );
+    }
     if (jwk["kty"] !== "oct") {
       throw new InvalidKeyMaterialError(
-        `A ${spec.alg} key must be an "oct" JWK, got kty ${JSON.stringify(String(jwk["kty"]).slice(0, 20))}`,
+        `A ${spec.alg} key must be an "oct" JWK, got kty ${displayValue(jwk["kty"])}`,
       );
     }
     const decoded = typeof jwk["k"] === "string" ? b64urlDecode(jwk["k"]) : undefined;
@@ -91,12 +114,20 @@ export function symmetricSecretFromImport(spec: NormalizedKeySpec, material: Uin
   if (spec.alg === KeyAlg.AES256_GCM && bytes !== AES_BYTES) {
     throw new InvalidKeyMaterialError(`AES256_GCM keys are exactly ${AES_BYTES} bytes, got ${bytes}`);
   }
-  if (spec.alg === KeyAlg.HMAC_SHA256 && (bytes < HMAC_MIN_BYTES || bytes > MAX_IMPORTED_SECRET_BYTES)) {
+  if (spec.alg === KeyAlg.HMAC_SHA256 && bytes < HMAC_MIN_BYTES) {
     throw new InvalidKeyMaterialError(
       `HMAC_SHA256 keys must be ${HMAC_MIN_BYTES} to ${MAX_IMPORTED_SECRET_BYTES} bytes (RFC 7518 §3.2 requires at least the hash size), got ${bytes}`,
     );
   }
   return secret;
+}
+
+function asText(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -141,14 +172,14 @@ export function assertJwkIntent(jwk: Record<string, unknown>, alg: KeyAlg): void
   const jwkAlg = jwk["alg"];
   if (jwkAlg !== undefined && (typeof jwkAlg !== "string" || !info.jwkAlgs.includes(jwkAlg))) {
     throw new InvalidKeyMaterialError(
-      `The JWK is for alg ${JSON.stringify(typeof jwkAlg === "string" ? jwkAlg.slice(0, 30) : typeof jwkAlg)}, which is not ${alg}; allowed: ${info.jwkAlgs.join(", ")}`,
+      `The JWK is for alg ${displayValue(jwkAlg)}, which is not ${alg}; allowed: ${info.jwkAlgs.join(", ")}`,
     );
   }
   const use = info.jwk?.use ?? (info.uses.includes("sign") ? "sig" : "enc");
   const jwkUse = jwk["use"];
   if (jwkUse !== undefined && jwkUse !== use) {
     throw new InvalidKeyMaterialError(
-      `The JWK has use ${JSON.stringify(typeof jwkUse === "string" ? jwkUse.slice(0, 10) : typeof jwkUse)}, but ${alg} keys are for "${use}"`,
+      `The JWK has use ${displayValue(jwkUse)}, but ${alg} keys are for "${use}"`,
     );
   }
 }

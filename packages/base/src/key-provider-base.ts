@@ -1,10 +1,10 @@
 import {
   InvalidKeySpecError,
   KeyClass,
-  KeyNotFoundError,
   NotSupportedError,
   ProviderFeature,
   UnsupportedAlgorithmError,
+  quoteForMessage,
   type GetKeyOptions,
   type HkdfOptions,
   type ImportKeyOptions,
@@ -26,7 +26,7 @@ import {
   assertOptionalBoolean,
   assertOptionalString,
   assertOptionalVersion,
-  assertOptions,
+  readOptions,
 } from "./guards.js";
 import { hkdf } from "./hkdf.js";
 import { publishedJwk } from "./jwk.js";
@@ -111,24 +111,28 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
 
   async importKey(spec: KeySpec, material?: Uint8Array, options?: ImportKeyOptions): Promise<KeyRef> {
     this.#require(ProviderFeature.IMPORT, "import keys");
-    assertOptions(options, "importKey options", ["public", "kid", "version"]);
+    const {
+      public: publicBytes,
+      kid: chosenKid,
+      version,
+    } = readOptions(options, "importKey options", ["public", "kid", "version"]);
     if (material !== undefined) assertBytes(material, "material");
-    if (options?.public !== undefined) assertBytes(options.public, "options.public");
-    if (options?.kid !== undefined) assertNewKid(options.kid, "options.kid");
-    assertOptionalVersion(options?.version, "options.version");
-    if (material === undefined && options?.public === undefined) {
+    if (publicBytes !== undefined) assertBytes(publicBytes, "options.public");
+    if (chosenKid !== undefined) assertNewKid(chosenKid, "options.kid");
+    assertOptionalVersion(version, "options.version");
+    if (material === undefined && publicBytes === undefined) {
       throw new TypeError("importKey needs material, options.public, or both");
     }
     const normalized = this.#admit(spec, "import");
     const imported = await this.importMaterial(normalized, {
       ...(material === undefined ? {} : { material }),
-      ...(options?.public === undefined ? {} : { public: options.public }),
+      ...(publicBytes === undefined ? {} : { public: publicBytes }),
     });
     const stored =
       imported.sizeBits === undefined || imported.sizeBits === normalized.sizeBits
         ? normalized
         : Object.freeze({ ...normalized, sizeBits: imported.sizeBits });
-    let kid = options?.kid;
+    let kid = chosenKid;
     if (kid === undefined) {
       kid = newKid();
       while (this.#store.has(kid)) kid = newKid();
@@ -137,13 +141,13 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
       if (existing.alg !== stored.alg || existing.klass !== stored.klass) {
         throw new InvalidKeySpecError(
           "alg",
-          `KeySpec.alg: kid ${JSON.stringify(kid)} holds ${existing.klass} ${existing.alg} keys; a new version must be the same, got ${stored.klass} ${stored.alg}`,
+          `KeySpec.alg: kid ${quoteForMessage(kid)} holds ${existing.klass} ${existing.alg} keys; a new version must be the same, got ${stored.klass} ${stored.alg}`,
         );
       }
     }
     const finalKid = kid;
-    const record = this.#store.add(finalKid, options?.version, (version) =>
-      this.#record(finalKid, version, stored, imported),
+    const record = this.#store.add(finalKid, version, (chosen) =>
+      this.#record(finalKid, chosen, stored, imported),
     );
     return this.#ref(record, "import");
   }
@@ -151,18 +155,31 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
   async rotateKey(kid: string, options?: RotateKeyOptions): Promise<KeyRef> {
     this.#require(ProviderFeature.ROTATE, "rotate keys");
     assertKid(kid);
-    assertOptions(options, "rotateKey options", ["specOverrides"]);
+    const { specOverrides } = readOptions(options, "rotateKey options", ["specOverrides"]);
+    const token = this.#store.token(kid);
     const latest = this.#store.get(kid);
-    const spec = rotationSpec(latest.spec, options?.specOverrides);
+    if (latest.material.exportSecret === undefined) {
+      // A key imported without its secret (someone else's public key) has no next version we could make.
+      throw new NotSupportedError(
+        `Key ${quoteForMessage(kid)} was imported without its secret, so ${this.name} cannot make its next version; import it with importKey(spec, material?, { public, kid })`,
+      );
+    }
+    const spec = rotationSpec(latest.spec, specOverrides);
     this.#checkSupported(spec);
     const material = await this.generateMaterial(spec, latest.material);
-    // The version number is taken only now, synchronously, so parallel rotations stay consecutive.
-    if (!this.#store.has(kid)) throw new KeyNotFoundError(kid); // destroyed while generating
-    const record = this.#store.add(kid, undefined, (version) => this.#record(kid, version, spec, material));
+    // The number is taken only now, synchronously, so parallel rotations stay consecutive; the token
+    // refuses a kid that was destroyed (and perhaps re-created) while the material was generated.
+    const record = this.#store.add(
+      kid,
+      undefined,
+      (version) => this.#record(kid, version, spec, material),
+      token,
+    );
     return this.#ref(record, "rotate");
   }
 
   async destroyKey(kid: string, version?: number): Promise<boolean> {
+    this.#require(ProviderFeature.DESTROY, "destroy keys");
     assertKid(kid);
     assertOptionalVersion(version);
     return this.#store.delete(kid, version);
@@ -171,9 +188,9 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
   async getKey(kid: string, version?: number, options?: GetKeyOptions): Promise<KeyRef> {
     assertKid(kid);
     assertOptionalVersion(version);
-    assertOptions(options, "getKey options", ["includeSecret"]);
-    assertOptionalBoolean(options?.includeSecret, "includeSecret");
-    return this.#ref(this.#store.get(kid, version), "get", options?.includeSecret);
+    const { includeSecret } = readOptions(options, "getKey options", ["includeSecret"]);
+    assertOptionalBoolean(includeSecret, "includeSecret");
+    return this.#ref(this.#store.get(kid, version), "get", includeSecret);
   }
 
   async listVersions(kid: string): Promise<number[]> {
@@ -182,9 +199,9 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
   }
 
   async listKeys(options?: ListKeysOptions): Promise<string[]> {
-    assertOptions(options, "listKeys options", ["prefix"]);
-    assertOptionalString(options?.prefix, "prefix");
-    return this.#store.kids(options?.prefix);
+    const { prefix } = readOptions(options, "listKeys options", ["prefix"]);
+    assertOptionalString(prefix, "prefix");
+    return this.#store.kids(prefix);
   }
 
   async getPublicJwk(kid: string, version?: number): Promise<PublicJwk> {
@@ -194,7 +211,7 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
     const record = this.#store.get(kid, version);
     if (record.jwk === undefined) {
       throw new NotSupportedError(
-        `Key ${JSON.stringify(kid)} is ${record.spec.klass === KeyClass.opaque ? "opaque" : "symmetric"} (${record.spec.alg}); only asymmetric keys have a public JWK`,
+        `Key ${quoteForMessage(kid)} is ${record.spec.klass === KeyClass.opaque ? "opaque" : "symmetric"} (${record.spec.alg}); only asymmetric keys have a public JWK`,
       );
     }
     return { ...record.jwk };
@@ -202,12 +219,12 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
 
   async jwks(options?: JwksOptions): Promise<Jwks> {
     this.#require(ProviderFeature.JWKS, "publish JWKs");
-    assertOptions(options, "jwks options", ["prefixKids", "allVersions"]);
-    assertOptionalString(options?.prefixKids, "prefixKids");
-    assertOptionalBoolean(options?.allVersions, "allVersions");
+    const { prefixKids, allVersions } = readOptions(options, "jwks options", ["prefixKids", "allVersions"]);
+    assertOptionalString(prefixKids, "prefixKids");
+    assertOptionalBoolean(allVersions, "allVersions");
     const keys: PublicJwk[] = [];
-    for (const kid of this.#store.kids(options?.prefixKids)) {
-      const versions = options?.allVersions === true ? this.#store.versions(kid) : [undefined];
+    for (const kid of this.#store.kids(prefixKids)) {
+      const versions = allVersions === true ? this.#store.versions(kid) : [undefined];
       for (const version of versions) {
         const jwk = this.#store.get(kid, version).jwk;
         if (jwk !== undefined) keys.push({ ...jwk });

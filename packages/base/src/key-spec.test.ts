@@ -117,7 +117,11 @@ describe("validateKeySpec", () => {
       { ...ed, tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, "v"])) },
       "at most 50 tags",
     ],
-    ["encryption", { ...ed, encryption: "NoEncryption" }, "KeySpec.encryption: is not a KeySpec field"],
+    [
+      "encryption",
+      { ...ed, encryption: "NoEncryption" },
+      'KeySpec.encryption: "encryption" is not a KeySpec field',
+    ],
   ])("refuses a bad %s: %j", (field, spec, message) => {
     const error = specError(spec);
     expect(error.field).toBe(field);
@@ -154,14 +158,38 @@ describe("rotationSpec", () => {
   });
 
   it("applies overrides", () => {
-    const next = rotationSpec(rsa, { sizeBits: 4096, label: "new", exportPolicy: "public_only" });
+    const next = rotationSpec(rsa, { sizeBits: 4096, label: "new" });
     expect([next.sizeBits, next.label, next.tags, next.exportPolicy, next.encoding]).toEqual([
       4096,
       "new",
       { team: "id", label: "new" },
-      "public_only",
+      "none",
       "DER",
     ]);
+  });
+
+  it("may tighten the export policy but never loosen it", () => {
+    const open = validateKeySpec({ ...ed, exportPolicy: "secret_when_allowed" });
+    expect(rotationSpec(open, { exportPolicy: "public_only" }).exportPolicy).toBe("public_only");
+    expect(rotationSpec(open, { exportPolicy: "none" }).exportPolicy).toBe("none");
+    expect(() => rotationSpec(rsa, { exportPolicy: "secret_when_allowed" })).toThrow(
+      'a rotation cannot loosen the export policy from "none" to "secret_when_allowed"',
+    );
+    expect(() => rotationSpec(validateKeySpec(ed), { exportPolicy: "secret_when_allowed" })).toThrow(
+      InvalidKeySpecError,
+    );
+  });
+
+  it("reads each override once, as an own property", () => {
+    let reads = 0;
+    const tricky = {
+      get label() {
+        reads += 1;
+        return reads === 1 ? "fine" : (7 as unknown as string);
+      },
+    };
+    expect(rotationSpec(rsa, tricky).label).toBe("fine");
+    expect(reads).toBe(1);
   });
 
   it("keeps a tag named label when the spec has no label", () => {

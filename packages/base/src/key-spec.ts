@@ -8,7 +8,7 @@ import {
   type KeySpec,
 } from "@keyprovider/core";
 import { ALGORITHMS } from "./algorithms.js";
-import { describeType } from "./guards.js";
+import { describeType, displayValue } from "./guards.js";
 
 /**
  * A `KeySpec` after validation, with defaults filled in. Providers store it per version, so a
@@ -77,19 +77,32 @@ function fail(field: string, message: string): never {
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: Readonly<Record<string, T>>): T {
   if (typeof value !== "string" || !(Object.values(allowed) as string[]).includes(value)) {
-    fail(
-      field,
-      `must be one of ${values(allowed)}, got ${typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : describeType(value)}`,
-    );
+    fail(field, `must be one of ${values(allowed)}, got ${displayValue(value)}`);
   }
   return value as T;
+}
+
+/** The spec's own fields, each read exactly once (a getter cannot answer differently later). */
+function readFields(spec: KeySpec): Partial<Record<(typeof FIELDS)[number], unknown>> {
+  const fields: Partial<Record<(typeof FIELDS)[number], unknown>> = {};
+  for (const key of Object.keys(spec)) {
+    if (!(FIELDS as readonly string[]).includes(key)) {
+      fail(
+        key.slice(0, 40),
+        `${displayValue(key)} is not a KeySpec field; the fields are ${FIELDS.join(", ")}`,
+      );
+    }
+    fields[key as (typeof FIELDS)[number]] = (spec as unknown as Record<string, unknown>)[key];
+  }
+  return fields;
 }
 
 /**
  * Validate a `KeySpec` and fill in defaults: that `klass`, `alg` and `uses` fit together, that
  * `sizeBits` and the encodings apply to the algorithm, and that label and tags are strings within
  * the limits every backend accepts (AWS KMS: 50 tags, keys up to 128 and values up to 256
- * characters). Problems raise `InvalidKeySpecError` naming the field and what is allowed.
+ * characters). Only the spec's own properties are read, each once. Problems raise
+ * `InvalidKeySpecError` naming the field and what is allowed.
  *
  * @example
  * ```ts
@@ -102,15 +115,11 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
     throw new TypeError(`spec must be a KeySpec object, got ${describeType(spec)}`);
   }
   const purpose = options.purpose ?? "create";
-  for (const key of Object.keys(spec)) {
-    if (!(FIELDS as readonly string[]).includes(key)) {
-      fail(key.slice(0, 40), `is not a KeySpec field; the fields are ${FIELDS.join(", ")}`);
-    }
-  }
+  const f = readFields(spec);
 
-  const klass = oneOf("klass", spec.klass, KeyClass);
-  const alg = oneOf("alg", spec.alg, KeyAlg);
-  const exportPolicy = oneOf("exportPolicy", spec.exportPolicy, ExportPolicy);
+  const klass = oneOf("klass", f.klass, KeyClass);
+  const alg = oneOf("alg", f.alg, KeyAlg);
+  const exportPolicy = oneOf("exportPolicy", f.exportPolicy, ExportPolicy);
   const info = ALGORITHMS[alg];
   const opaque = klass === KeyClass.opaque;
 
@@ -121,8 +130,8 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
     );
   }
 
-  if (!Array.isArray(spec.uses)) fail("uses", `must be an array of ${values(KeyUse)}`);
-  const uses = [...new Set(spec.uses.map((use: unknown) => oneOf("uses", use, KeyUse)))];
+  if (!Array.isArray(f.uses)) fail("uses", `must be an array of ${values(KeyUse)}`);
+  const uses = [...new Set((f.uses as unknown[]).map((use) => oneOf("uses", use, KeyUse)))];
   if (!opaque) {
     const refused = uses.filter((use) => !info.uses.includes(use));
     if (refused.length > 0) {
@@ -135,20 +144,21 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
 
   let sizeBits: number | undefined;
   const isRsa = !opaque && info.type === KeyType.RSA;
-  if (spec.sizeBits !== undefined) {
-    if (typeof spec.sizeBits !== "number" || !Number.isInteger(spec.sizeBits)) {
-      fail("sizeBits", `must be an integer, got ${describeType(spec.sizeBits)}`);
+  if (f.sizeBits !== undefined) {
+    const requested = f.sizeBits;
+    if (typeof requested !== "number" || !Number.isInteger(requested)) {
+      fail("sizeBits", `must be an integer, got ${describeType(requested)}`);
     }
     if (opaque) fail("sizeBits", "does not apply to opaque keys, whose material is stored as given");
-    if (!info.sizes.includes(spec.sizeBits)) {
+    if (!info.sizes.includes(requested)) {
       fail(
         "sizeBits",
         isRsa
-          ? `${alg} keys are 2048, 3072 or 4096 bits, got ${spec.sizeBits}`
-          : `${alg} keys are always ${info.sizes[0]} bits; sizeBits applies to RSA keys only, got ${spec.sizeBits}`,
+          ? `${alg} keys are 2048, 3072 or 4096 bits, got ${requested}`
+          : `${alg} keys are always ${info.sizes[0]} bits; sizeBits applies to RSA keys only, got ${requested}`,
       );
     }
-    sizeBits = spec.sizeBits;
+    sizeBits = requested;
   } else if (isRsa && purpose === "create") {
     sizeBits = info.sizes[0];
   } else if (!opaque && !isRsa) {
@@ -156,74 +166,64 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
   }
 
   const asymmetric = !opaque && info.klass === KeyClass.asymmetric;
-  if (spec.encoding !== undefined) {
-    if (!asymmetric)
-      fail(
-        "encoding",
-        `applies to asymmetric keys only; ${klass === KeyClass.opaque ? "opaque" : "symmetric"} material is raw bytes`,
-      );
-    oneOf("encoding", spec.encoding, { PEM: "PEM", DER: "DER" } as const);
+  const kind = opaque ? "opaque" : "symmetric";
+  let encoding: "PEM" | "DER" = "PEM";
+  if (f.encoding !== undefined) {
+    if (!asymmetric) fail("encoding", `applies to asymmetric keys only; ${kind} material is raw bytes`);
+    encoding = oneOf("encoding", f.encoding, { PEM: "PEM", DER: "DER" } as const);
   }
-  if (spec.publicFormat !== undefined) {
+  let publicFormat: "SubjectPublicKeyInfo" | "Raw" = "SubjectPublicKeyInfo";
+  if (f.publicFormat !== undefined) {
     if (!asymmetric)
-      fail(
-        "publicFormat",
-        `applies to asymmetric keys only; ${alg} ${opaque ? "opaque keys" : "keys"} have no public key format`,
-      );
-    oneOf("publicFormat", spec.publicFormat, {
+      fail("publicFormat", `applies to asymmetric keys only; ${kind} keys have no public key format`);
+    publicFormat = oneOf("publicFormat", f.publicFormat, {
       SubjectPublicKeyInfo: "SubjectPublicKeyInfo",
       Raw: "Raw",
     } as const);
-    if (spec.publicFormat === "Raw" && !info.raw) {
+    if (publicFormat === "Raw" && !info.raw) {
       fail(
         "publicFormat",
         `"Raw" applies to ED25519 and X25519 keys only; use "SubjectPublicKeyInfo" for ${alg}`,
       );
     }
   }
-  if (spec.privateFormat !== undefined) {
-    oneOf("privateFormat", spec.privateFormat, { PKCS8: "PKCS8", Raw: "Raw" } as const);
-    if (!asymmetric && spec.privateFormat !== "Raw") {
-      fail(
-        "privateFormat",
-        `must be "Raw" (or omitted) for ${opaque ? "opaque" : "symmetric"} keys, whose material is raw bytes`,
-      );
+  let privateFormat: "PKCS8" | "Raw" = asymmetric ? "PKCS8" : "Raw";
+  if (f.privateFormat !== undefined) {
+    privateFormat = oneOf("privateFormat", f.privateFormat, { PKCS8: "PKCS8", Raw: "Raw" } as const);
+    if (!asymmetric && privateFormat !== "Raw") {
+      fail("privateFormat", `must be "Raw" (or omitted) for ${kind} keys, whose material is raw bytes`);
     }
-    if (asymmetric && spec.privateFormat === "Raw" && !info.raw) {
+    if (asymmetric && privateFormat === "Raw" && !info.raw) {
       fail("privateFormat", `"Raw" applies to ED25519 and X25519 keys only; use "PKCS8" for ${alg}`);
     }
   }
 
-  if (spec.label !== undefined) {
-    if (typeof spec.label !== "string") fail("label", `must be a string, got ${describeType(spec.label)}`);
-    if (spec.label.length > LIMITS.label)
-      fail("label", `must be at most ${LIMITS.label} characters, got ${spec.label.length}`);
+  let label: string | undefined;
+  if (f.label !== undefined) {
+    if (typeof f.label !== "string") fail("label", `must be a string, got ${describeType(f.label)}`);
+    if (f.label.length > LIMITS.label)
+      fail("label", `must be at most ${LIMITS.label} characters, got ${f.label.length}`);
+    label = f.label;
   }
   const tags: Record<string, string> = {};
-  if (spec.tags !== undefined) {
-    if (typeof spec.tags !== "object" || spec.tags === null || Array.isArray(spec.tags)) {
-      fail("tags", `must be an object of string values, got ${describeType(spec.tags)}`);
+  if (f.tags !== undefined) {
+    if (typeof f.tags !== "object" || f.tags === null || Array.isArray(f.tags)) {
+      fail("tags", `must be an object of string values, got ${describeType(f.tags)}`);
     }
-    const entries = Object.entries(spec.tags as Record<string, unknown>);
+    const entries = Object.entries(f.tags as Record<string, unknown>);
     if (entries.length > LIMITS.tagCount)
       fail("tags", `may hold at most ${LIMITS.tagCount} tags, got ${entries.length}`);
     for (const [key, value] of entries) {
       if (key.length === 0 || key.length > LIMITS.tagKey)
         fail("tags", `keys must be 1-${LIMITS.tagKey} characters`);
       if (typeof value !== "string")
-        fail(
-          "tags",
-          `the value of ${JSON.stringify(key.slice(0, 40))} must be a string, got ${describeType(value)}`,
-        );
+        fail("tags", `the value of ${displayValue(key)} must be a string, got ${describeType(value)}`);
       if (value.length > LIMITS.tagValue)
-        fail(
-          "tags",
-          `the value of ${JSON.stringify(key.slice(0, 40))} must be at most ${LIMITS.tagValue} characters`,
-        );
+        fail("tags", `the value of ${displayValue(key)} must be at most ${LIMITS.tagValue} characters`);
       tags[key] = value;
     }
   }
-  if (spec.label !== undefined) tags["label"] = spec.label;
+  if (label !== undefined) tags["label"] = label;
 
   return Object.freeze({
     klass,
@@ -231,14 +231,21 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
     uses: Object.freeze(uses),
     exportPolicy,
     sizeBits,
-    encoding: spec.encoding ?? "PEM",
-    publicFormat: spec.publicFormat ?? "SubjectPublicKeyInfo",
-    privateFormat: spec.privateFormat ?? (asymmetric ? "PKCS8" : "Raw"),
-    label: spec.label,
+    encoding,
+    publicFormat,
+    privateFormat,
+    label,
     tags: Object.freeze(tags),
     type: opaque ? KeyType.OPAQUE : info.type,
   });
 }
+
+/** Export policies from the most to the least permissive; a rotation may only move right. */
+const POLICY_ORDER: readonly ExportPolicy[] = [
+  ExportPolicy.SECRET_WHEN_ALLOWED,
+  ExportPolicy.PUBLIC_ONLY,
+  ExportPolicy.NONE,
+];
 
 /**
  * The spec of a rotation: the previous version's spec with the caller's overrides. Algorithm and
@@ -256,12 +263,13 @@ export function rotationSpec(previous: NormalizedKeySpec, overrides: unknown): N
   ) {
     throw new TypeError(`specOverrides must be an object, got ${describeType(overrides)}`);
   }
-  const changes = (overrides ?? {}) as Partial<KeySpec>;
+  // Own properties only, each read once.
+  const changes = { ...(overrides ?? {}) } as Partial<KeySpec>;
   for (const field of ["klass", "alg"] as const) {
     if (changes[field] !== undefined && changes[field] !== previous[field]) {
       fail(
         field,
-        `a rotation keeps the ${field === "alg" ? "algorithm" : "class"} of the key (${previous[field]}); create a new key for ${String(changes[field]).slice(0, 40)}`,
+        `a rotation keeps the ${field === "alg" ? "algorithm" : "class"} of the key (${previous[field]}); create a new key for ${displayValue(changes[field])}`,
       );
     }
   }
@@ -286,5 +294,13 @@ export function rotationSpec(previous: NormalizedKeySpec, overrides: unknown): N
     ...(previous.label !== undefined ? { label: previous.label } : {}),
     tags: previousTags,
   };
-  return validateKeySpec({ ...base, ...changes });
+  const next = validateKeySpec({ ...base, ...changes });
+  if (POLICY_ORDER.indexOf(next.exportPolicy) < POLICY_ORDER.indexOf(previous.exportPolicy)) {
+    // As in KMS and Vault, a key that was not exportable does not become exportable by rotating it.
+    fail(
+      "exportPolicy",
+      `a rotation cannot loosen the export policy from "${previous.exportPolicy}" to "${next.exportPolicy}"; create a new key with that policy`,
+    );
+  }
+  return next;
 }

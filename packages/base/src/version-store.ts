@@ -1,18 +1,35 @@
 import { KeyExistsError, KeyNotFoundError } from "@keyprovider/core";
+import { MAX_KEY_VERSION } from "./guards.js";
 
 interface Entry<T> {
   readonly versions: Map<number, T>;
-  /** The highest version ever issued for this kid; versions are never reused while it lives. */
+  /** Numbers of destroyed versions; never issued again while the kid lives. */
+  readonly retired: Set<number>;
+  /** The highest version ever issued for this kid. */
   highest: number;
 }
+
+/**
+ * Identifies one life of a kid: taken before a slow operation, it lets {@link VersionStore.add}
+ * refuse to add to a kid that was destroyed (and perhaps re-created) in the meantime.
+ *
+ * @example
+ * ```ts
+ * const token = store.token(kid);
+ * const material = await generate();
+ * store.add(kid, undefined, make, token);
+ * ```
+ */
+export type VersionStoreToken = object;
 
 /**
  * Versions of keys by kid, for providers that hold keys in process memory.
  *
  * Every mutation is synchronous, so a version number is taken at the moment a record is added:
  * concurrent `rotateKey` calls that generate material in parallel still get distinct, consecutive
- * versions, and one that fails leaves no gap. A destroyed version's number is not issued again
- * while its kid exists, so a verifier that cached `"<kid>.<n>"` never meets a different key under it.
+ * versions, and one that fails leaves no gap. A destroyed version's number is never issued again
+ * while its kid exists (not by rotation, not by an explicit import), so a verifier that cached
+ * `"<kid>.<n>"` never meets a different key under it.
  *
  * @example
  * ```ts
@@ -51,18 +68,37 @@ export class VersionStore<T> {
     return kids.sort();
   }
 
+  /** The current life of `kid`, for {@link add}'s `expected`; `KeyNotFoundError` if there is none. */
+  token(kid: string): VersionStoreToken {
+    return this.#entry(kid);
+  }
+
   /**
    * Add a version to `kid`, creating the kid if it does not exist. Without `version`, the next
-   * number is `highest + 1` (1 for a new kid); with one, it must not be live (`KeyExistsError`).
-   * `make` builds the record for the chosen number and may throw to abort.
+   * number is `highest + 1` (1 for a new kid); with one, it must be neither live nor destroyed
+   * (`KeyExistsError`). With `expected`, the kid must still be the one the token was taken from
+   * (`KeyNotFoundError` otherwise). `make` builds the record for the chosen number and may throw to
+   * abort.
    */
-  add(kid: string, version: number | undefined, make: (version: number) => T): T {
+  add(
+    kid: string,
+    version: number | undefined,
+    make: (version: number) => T,
+    expected?: VersionStoreToken,
+  ): T {
     const entry = this.#keys.get(kid);
+    if (expected !== undefined && entry !== expected) throw new KeyNotFoundError(kid);
     const chosen = version ?? (entry?.highest ?? 0) + 1;
+    if (chosen > MAX_KEY_VERSION) {
+      throw new RangeError(
+        `Key ${JSON.stringify(kid.slice(0, 80))} has used every version number up to ${MAX_KEY_VERSION}`,
+      );
+    }
     if (entry?.versions.has(chosen)) throw new KeyExistsError(kid, chosen);
+    if (entry?.retired.has(chosen)) throw new KeyExistsError(kid, chosen, { retired: true });
     const record = make(chosen);
     if (entry === undefined) {
-      this.#keys.set(kid, { versions: new Map([[chosen, record]]), highest: chosen });
+      this.#keys.set(kid, { versions: new Map([[chosen, record]]), retired: new Set(), highest: chosen });
     } else {
       entry.versions.set(chosen, record);
       entry.highest = Math.max(entry.highest, chosen);
@@ -76,6 +112,7 @@ export class VersionStore<T> {
     if (entry === undefined) return false;
     if (version === undefined) return this.#keys.delete(kid);
     const removed = entry.versions.delete(version);
+    if (removed) entry.retired.add(version);
     if (entry.versions.size === 0) this.#keys.delete(kid);
     return removed;
   }

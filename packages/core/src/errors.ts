@@ -1,6 +1,14 @@
 const BRAND: unique symbol = Symbol.for("keyprovider.error") as never;
 
-/** Quote a caller-supplied identifier for an error message, bounded so hostile input stays short. */
+/**
+ * Quote a caller-supplied identifier (a kid, a provider name) for an error message, bounded so
+ * hostile input such as a 1 MB token header stays short. Never pass secrets to it.
+ *
+ * @example
+ * ```ts
+ * throw new TypeError(`unknown kid ${quoteForMessage(kid)}`); // unknown kid "abc"
+ * ```
+ */
 export function quoteForMessage(value: string, max = 80): string {
   const shown = value.length > max ? `${value.slice(0, max)}…` : value;
   return JSON.stringify(shown);
@@ -112,9 +120,18 @@ export class KeyExistsError extends KeyProviderError {
   readonly kid: string;
   readonly version: number;
 
-  constructor(kid: string, version: number, options?: KeyProviderErrorOptions) {
+  constructor(
+    kid: string,
+    version: number,
+    options?: KeyProviderErrorOptions & {
+      /** The version was destroyed; its number is not reused. */
+      readonly retired?: boolean;
+    },
+  ) {
     super(
-      `Key ${quoteForMessage(kid)} already has a version ${version}; omit "version" to append the next one`,
+      options?.retired === true
+        ? `Key ${quoteForMessage(kid)} version ${version} was destroyed, and version numbers are not reused (a verifier may have cached it); omit "version" to append the next one`
+        : `Key ${quoteForMessage(kid)} already has a version ${version}; omit "version" to append the next one`,
       options,
     );
     this.kid = kid;

@@ -29,6 +29,7 @@ export {
   ProviderUnavailableError,
   RemoteJwksError,
   UnsupportedAlgorithmError,
+  quoteForMessage,
 } from "./errors.js";
 export type { KeyProviderErrorOptions, RemoteJwksErrorCode } from "./errors.js";
 export { PROVIDER_API_VERSION, defineProvider, isProviderDefinition } from "./provider-definition.js";

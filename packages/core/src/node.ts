@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InvalidProviderError, quoteForMessage } from "./errors.js";
@@ -39,6 +39,14 @@ export interface DiscoverProvidersOptions {
    * entry throws `InvalidProviderError`.
    */
   readonly onInvalid?: (problem: DiscoveryProblem) => void;
+  /**
+   * Which dependency lists of the application's package.json to read. Default: `dependencies`,
+   * `optionalDependencies` and `devDependencies` (an application's tests often use a provider such
+   * as `inmemory` as a dev dependency).
+   */
+  readonly dependencyFields?: readonly (
+    "dependencies" | "optionalDependencies" | "devDependencies" | "peerDependencies"
+  )[];
 }
 
 /**
@@ -55,6 +63,8 @@ export interface ProviderManifest {
 }
 
 const DEPENDENCY_FIELDS = ["dependencies", "optionalDependencies", "devDependencies"] as const;
+/** npm package names (validate-npm-package-name, new-style): nothing that could walk the file system. */
+const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 const CONDITIONS = ["node", "import", "default"] as const;
 
 /**
@@ -87,10 +97,12 @@ export async function discoverProviders(
     );
   }
   const dependencyNames = new Set<string>();
-  for (const field of DEPENDENCY_FIELDS) {
+  for (const field of options.dependencyFields ?? DEPENDENCY_FIELDS) {
     const deps = (appManifest as Record<string, unknown>)[field];
     if (typeof deps === "object" && deps !== null) {
-      for (const name of Object.keys(deps)) dependencyNames.add(name);
+      // A name that is not an npm package name (say "../../elsewhere") is not looked up at all.
+      for (const name of Object.keys(deps))
+        if (PACKAGE_NAME.test(name) && name.length <= 214) dependencyNames.add(name);
     }
   }
 
@@ -140,10 +152,10 @@ async function discoverInPackage(cwd: string, packageName: string): Promise<Outc
             providerName,
           );
         }
-        const target = resolveExport(packageDir, manifest?.["exports"], subpath, manifest);
+        const target = await resolveExport(packageDir, manifest?.["exports"], subpath, manifest);
         if (target === undefined) {
           return problem(
-            `its package.json "exports" has no import entry for ${JSON.stringify(subpath)}`,
+            `its package.json has no import entry for ${JSON.stringify(subpath)} that exists inside the package`,
             providerName,
           );
         }
@@ -177,17 +189,22 @@ async function findPackageDir(cwd: string, packageName: string): Promise<string 
   }
 }
 
-/** Resolve an exports subpath with the conditions `node`, `import`, `default` (ESM in Node). */
-function resolveExport(
+/**
+ * Resolve an exports subpath with the conditions `node`, `import`, `default` (ESM in Node), including
+ * `"./*"` patterns. The target must stay inside the package, symlinks resolved.
+ */
+async function resolveExport(
   packageDir: string,
   exportsField: unknown,
   subpath: string,
   manifest: Record<string, unknown> | undefined,
-): string | undefined {
+): Promise<string | undefined> {
   let target: string | undefined;
   if (exportsField === undefined) {
     const main = manifest?.["main"];
-    target = subpath === "." ? (typeof main === "string" ? main : "./index.js") : subpath;
+    target = subpath === "." ? (typeof main === "string" ? main : "index.js") : subpath;
+    if (!target.startsWith("./") && !target.startsWith("../") && !target.startsWith("/"))
+      target = `./${target}`;
   } else {
     const map =
       typeof exportsField === "object" &&
@@ -196,12 +213,37 @@ function resolveExport(
       Object.keys(exportsField).some((key) => key.startsWith("."))
         ? (exportsField as Record<string, unknown>)
         : { ".": exportsField };
-    target = pickCondition(map[subpath]);
+    target = pickCondition(map[subpath]) ?? matchPattern(map, subpath);
   }
   if (target === undefined || !target.startsWith("./")) return undefined;
-  const absolute = resolve(packageDir, target);
-  // An exports target may not escape its package.
-  return absolute.startsWith(packageDir + sep) ? absolute : undefined;
+  try {
+    const [root, absolute] = await Promise.all([realpath(packageDir), realpath(resolve(packageDir, target))]);
+    // An exports target may not escape its package, through ".." or through a symlink.
+    return absolute.startsWith(root + sep) ? absolute : undefined;
+  } catch {
+    return undefined; // the target does not exist
+  }
+}
+
+/** A `"./dir/*"` exports pattern: the longest matching key wins, its `*` replaced in the target. */
+function matchPattern(map: Record<string, unknown>, subpath: string): string | undefined {
+  const candidates = Object.keys(map)
+    .filter((key) => {
+      const star = key.indexOf("*");
+      return (
+        star !== -1 &&
+        subpath.startsWith(key.slice(0, star)) &&
+        subpath.endsWith(key.slice(star + 1)) &&
+        subpath.length >= key.length - 1
+      );
+    })
+    .sort((a, b) => b.length - a.length);
+  const key = candidates[0];
+  if (key === undefined) return undefined;
+  const star = key.indexOf("*");
+  const matched = subpath.slice(star, subpath.length - (key.length - star - 1));
+  if (matched.split("/").includes("..")) return undefined;
+  return pickCondition(map[key])?.replaceAll("*", matched);
 }
 
 function pickCondition(entry: unknown): string | undefined {

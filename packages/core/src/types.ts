@@ -108,7 +108,8 @@ export type JwkAlgorithm = "EdDSA" | "ES256" | "PS256" | "RSA-OAEP-256" | "ECDH-
  * ```
  */
 export interface Jwks {
-  readonly keys: readonly PublicJwk[];
+  /** A fresh array on every call; mutable so it can be passed straight to jose's `createLocalJWKSet`. */
+  keys: PublicJwk[];
 }
 
 /**

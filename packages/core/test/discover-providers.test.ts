@@ -151,3 +151,85 @@ describe("discoverProviders", () => {
     );
   });
 });
+
+describe("discoverProviders only imports code from inside installed packages", () => {
+  let hardened: string;
+  const definition = (name: string) =>
+    `import { defineProvider } from "@keyprovider/core";\nexport default defineProvider({ name: "${name}", apiVersion: 1, create: () => ({}) });\n`;
+
+  beforeAll(async () => {
+    hardened = await mkdtemp(join(tmpdir(), "keyprovider-discovery-hardened-"));
+    const outside = join(hardened, "outside");
+    await mkdir(outside, { recursive: true });
+    await writeFile(
+      join(outside, "package.json"),
+      JSON.stringify({ name: "evil", type: "module", keyprovider: { providers: { Evil: "." } } }),
+    );
+    await writeFile(join(outside, "index.js"), "globalThis.__keyproviderEvil = true;\nexport default {};\n");
+    const appDir = join(hardened, "app");
+    await mkdir(join(appDir, "node_modules", "@keyprovider"), { recursive: true });
+    await symlink(join(packagesDir, "core"), join(appDir, "node_modules", "@keyprovider", "core"), "dir");
+    await writeJson(join(appDir, "package.json"), {
+      name: "app",
+      type: "module",
+      dependencies: {
+        "../../outside": "*",
+        "escaping-provider": "*",
+        "main-only-provider": "*",
+        "pattern-provider": "*",
+      },
+    });
+    const install = async (
+      name: string,
+      manifest: Record<string, unknown>,
+      files: Record<string, string>,
+    ) => {
+      const dir = join(appDir, "node_modules", name);
+      await mkdir(join(dir, "lib"), { recursive: true });
+      await writeJson(join(dir, "package.json"), { name, version: "1.0.0", type: "module", ...manifest });
+      for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
+      return dir;
+    };
+    const escaping = await install(
+      "escaping-provider",
+      { exports: "./index.js", keyprovider: { providers: { Escaping: "." } } },
+      {},
+    );
+    await symlink(join(outside, "index.js"), join(escaping, "index.js"));
+    await install(
+      "main-only-provider",
+      { main: "lib/index.js", keyprovider: { providers: { MainOnly: "." } } },
+      { "lib/index.js": definition("MainOnly") },
+    );
+    await install(
+      "pattern-provider",
+      {
+        exports: { "./providers/*": "./lib/*.js" },
+        keyprovider: { providers: { Pattern: "./providers/pattern" } },
+      },
+      { "lib/pattern.js": definition("Pattern") },
+    );
+  });
+
+  afterAll(async () => {
+    await rm(hardened, { recursive: true, force: true });
+  });
+
+  it("ignores non-package dependency names, refuses symlinks out of a package, and resolves main and patterns", async () => {
+    const problems: DiscoveryProblem[] = [];
+    const found = await discoverProviders({ cwd: join(hardened, "app"), onInvalid: (p) => problems.push(p) });
+    expect(found.map((d) => d.name)).toEqual(["MainOnly", "Pattern"]);
+    expect(problems.map((p) => [p.packageName, p.reason])).toEqual([
+      ["escaping-provider", 'its package.json has no import entry for "." that exists inside the package'],
+    ]);
+    expect((globalThis as { __keyproviderEvil?: boolean }).__keyproviderEvil).toBeUndefined();
+  });
+
+  it("reads only the dependency lists it is asked to", async () => {
+    const found = await discoverProviders({
+      cwd: join(hardened, "app"),
+      dependencyFields: ["devDependencies"],
+    });
+    expect(found).toEqual([]);
+  });
+});

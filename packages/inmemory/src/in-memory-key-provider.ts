@@ -1,3 +1,5 @@
+import { Buffer } from "node:buffer";
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import {
   InvalidKeyMaterialError,
   KeyAlg,
@@ -9,8 +11,6 @@ import {
   KeyProviderBase,
   MAX_IMPORTED_SECRET_BYTES,
   assertOptions,
-  b64url,
-  jwkThumbprint,
   randomBytes,
   secretKeyMaterial,
   symmetricSecretFromImport,
@@ -76,6 +76,7 @@ const SUPPORTS: ProviderSupports = Object.freeze({
  */
 export class InMemoryKeyProvider extends KeyProviderBase<InMemoryMaterial> {
   readonly name = "InMemoryKeyProvider";
+  readonly #fingerprintKey = createSecretKey(randomBytes(32));
 
   constructor(options?: InMemoryKeyProviderOptions) {
     super();
@@ -114,11 +115,16 @@ export class InMemoryKeyProvider extends KeyProviderBase<InMemoryMaterial> {
         if (secret !== input.material) secret.fill(0);
       }
     }
-    return importOpaque(input);
+    return opaqueMaterial(this.#fingerprintKey, input);
   }
 }
 
-async function importOpaque(input: ImportInput): Promise<InMemoryMaterial> {
+/**
+ * Opaque keys are bytes of unknown strength (often a password or an API token), so their fingerprint
+ * is not a plain hash, which would let anyone who sees it test guesses offline: it is an HMAC keyed
+ * with a random per-provider key. It identifies the key within this provider only.
+ */
+function opaqueMaterial(fingerprintKey: KeyObject, input: ImportInput): InMemoryMaterial {
   for (const [name, bytes] of [
     ["material", input.material],
     ["options.public", input.public],
@@ -129,12 +135,13 @@ async function importOpaque(input: ImportInput): Promise<InMemoryMaterial> {
       );
     }
   }
-  const secret = input.material === undefined ? undefined : secretKeyMaterial(input.material);
-  const publicPart = input.public?.slice();
+  const identified = input.material ?? input.public!;
+  const fingerprint = createHmac("sha256", fingerprintKey).update(identified).digest("base64url");
+  const secret = input.material === undefined ? undefined : createSecretKey(Buffer.from(input.material));
   return Object.freeze({
-    fingerprint: secret?.fingerprint ?? jwkThumbprint({ kty: "oct", k: b64url(publicPart!) }),
-    secretLength: secret?.secretLength,
-    ...(publicPart === undefined ? {} : { public: publicPart }),
-    ...(secret === undefined ? {} : { exportSecret: secret.exportSecret }),
+    fingerprint,
+    secretLength: input.material?.byteLength,
+    ...(input.public === undefined ? {} : { public: input.public.slice() }),
+    ...(secret === undefined ? {} : { exportSecret: () => new Uint8Array(secret.export()) }),
   });
 }
