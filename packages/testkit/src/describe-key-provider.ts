@@ -8,18 +8,18 @@ import {
   KeyNotFoundError,
   KeyProviderError,
   KeyType,
+  KeyUse,
   NotSupportedError,
   ProviderFeature,
   UnsupportedAlgorithmError,
   type KeyProvider,
-  type KeyUse,
   type KeySpec,
   type PublicJwk,
 } from "@keyprovider/core";
 import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
 import { findSecretLeaks } from "./secret-leaks.js";
-import { RFC5869_VECTORS } from "./vectors.js";
+import { LONG_INFO_VECTOR, RFC5869_VECTORS } from "./vectors.js";
 
 /**
  * Bytes `importKey` must accept, and the secrets they contain.
@@ -87,6 +87,18 @@ const EXPECTED_TYPE: Record<KeyAlg, KeyType> = {
   [KeyAlg.RSA_OAEP_SHA256]: KeyType.RSA,
   [KeyAlg.RSA_PSS_SHA256]: KeyType.RSA,
   [KeyAlg.ECDSA_P256_SHA256]: KeyType.EC,
+};
+/** The uses that make sense for each algorithm. */
+const SIGNING: readonly KeyUse[] = [KeyUse.SIGN, KeyUse.VERIFY];
+const ENCRYPTING: readonly KeyUse[] = [KeyUse.ENCRYPT, KeyUse.DECRYPT, KeyUse.WRAP, KeyUse.UNWRAP];
+const EXPECTED_USES: Record<KeyAlg, readonly KeyUse[]> = {
+  [KeyAlg.AES256_GCM]: ENCRYPTING,
+  [KeyAlg.HMAC_SHA256]: SIGNING,
+  [KeyAlg.ED25519]: SIGNING,
+  [KeyAlg.ECDSA_P256_SHA256]: SIGNING,
+  [KeyAlg.RSA_PSS_SHA256]: SIGNING,
+  [KeyAlg.RSA_OAEP_SHA256]: ENCRYPTING,
+  [KeyAlg.X25519]: [...ENCRYPTING, KeyUse.ENCAPS, KeyUse.DECAPS],
 };
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 const FEATURES = Object.values(ProviderFeature) as string[];
@@ -196,6 +208,9 @@ export function describeKeyProvider(
                 if (secretReturned) {
                   expect(ref.material).toBeInstanceOf(Uint8Array);
                   expect(ref.material!.length).toBeGreaterThan(0);
+                  // Readable, but not enumerable: a spread copy or a generic logger never carries it.
+                  expect(Object.keys(ref)).not.toContain("material");
+                  expect({ ...ref }).not.toHaveProperty("material");
                 } else {
                   expect(ref.material).toBeUndefined();
                 }
@@ -227,6 +242,12 @@ export function describeKeyProvider(
                   expect(ref.fingerprint).toBe(created.fingerprint);
                   expect(ref.public).toEqual(created.public);
                 }
+                // Returned bytes are copies: changing them changes nothing in the provider.
+                plain.public?.fill(0);
+                yes.material?.fill(0);
+                const again = await provider.getKey(created.kid, 1, { includeSecret: true });
+                expect(again.public).toEqual(created.public);
+                if (secretReturned) expect(again.material).toEqual(created.material);
               },
               SLOW,
             );
@@ -263,6 +284,44 @@ export function describeKeyProvider(
             );
 
             it(
+              "rotateKey applies overrides, but never another algorithm or a looser export policy",
+              async () => {
+                const provider = await factory();
+                const created = await provider.createKey({ ...spec, label: "first", tags: { team: "x" } });
+                const relabelled = await provider.rotateKey(created.kid, {
+                  specOverrides: { label: "second", tags: { team: "y" } },
+                });
+                expect([relabelled.version, relabelled.tags]).toEqual([2, { team: "y", label: "second" }]);
+                expect((await provider.getKey(created.kid, 1)).tags).toEqual({ team: "x", label: "first" });
+                const otherAlg = spec.alg === KeyAlg.AES256_GCM ? KeyAlg.HMAC_SHA256 : KeyAlg.AES256_GCM;
+                const algError = await rejection(
+                  provider.rotateKey(created.kid, { specOverrides: { alg: otherAlg } as never }),
+                );
+                expect(InvalidKeySpecError.isInstance(algError)).toBe(true);
+                expect((algError as InvalidKeySpecError).field).toBe("alg");
+                if (policy !== ExportPolicy.SECRET_WHEN_ALLOWED) {
+                  const looser = await rejection(
+                    provider.rotateKey(created.kid, {
+                      specOverrides: { exportPolicy: ExportPolicy.SECRET_WHEN_ALLOWED },
+                    }),
+                  );
+                  expect(InvalidKeySpecError.isInstance(looser)).toBe(true);
+                  expect((looser as InvalidKeySpecError).field).toBe("exportPolicy");
+                }
+                if (policy !== ExportPolicy.NONE) {
+                  const stricter = await provider.rotateKey(created.kid, {
+                    specOverrides: { exportPolicy: ExportPolicy.NONE },
+                  });
+                  expect([stricter.exportPolicy, stricter.material]).toEqual([ExportPolicy.NONE, undefined]);
+                }
+                expect(await provider.listVersions(created.kid)).toEqual(
+                  policy === ExportPolicy.NONE ? [1, 2] : [1, 2, 3],
+                );
+              },
+              SLOW,
+            );
+
+            it(
               "destroyKey removes one version or all, and reports whether anything went",
               async () => {
                 const provider = await factory();
@@ -279,6 +338,12 @@ export function describeKeyProvider(
                 await expect(provider.listVersions(kid)).rejects.toSatisfy(isNotFound);
                 await expect(provider.rotateKey(kid)).rejects.toSatisfy(isNotFound);
                 expect(await provider.listKeys()).toEqual([]);
+                // Destroying the only version by number takes the kid with it.
+                const single = await provider.createKey(spec);
+                expect(await provider.destroyKey(single.kid, 1)).toBe(true);
+                expect(await provider.listKeys()).toEqual([]);
+                await expect(provider.listVersions(single.kid)).rejects.toSatisfy(isNotFound);
+                expect(await provider.destroyKey(single.kid)).toBe(false);
               },
               SLOW,
             );
@@ -365,6 +430,11 @@ export function describeKeyProvider(
           const prefix = sorted[2]!.slice(0, 6);
           expect(await provider.listKeys({ prefix })).toEqual(sorted.filter((kid) => kid.startsWith(prefix)));
           expect(await provider.listKeys({ prefix: "zz-no-such-prefix" })).toEqual([]);
+          // A prefix matches the start of a kid only.
+          const inner = sorted[0]!.slice(1, 7);
+          expect(await provider.listKeys({ prefix: inner })).toEqual(
+            sorted.filter((kid) => kid.startsWith(inner)),
+          );
         },
         SLOW,
       );
@@ -385,6 +455,22 @@ export function describeKeyProvider(
         },
         SLOW,
       );
+
+      it(
+        "destroyKey during a rotation leaves no kid behind",
+        async () => {
+          const provider = await factory();
+          const { kid } = await provider.createKey(first);
+          const rotating = provider.rotateKey(kid);
+          const destroyed = provider.destroyKey(kid);
+          const [rotation, destruction] = await Promise.allSettled([rotating, destroyed]);
+          expect(destruction).toEqual({ status: "fulfilled", value: true });
+          if (rotation.status === "rejected") expect(isNotFound(rotation.reason)).toBe(true);
+          expect(await provider.listKeys()).toEqual([]);
+          await expect(provider.listVersions(kid)).rejects.toSatisfy(isNotFound);
+        },
+        SLOW,
+      );
     });
 
     describe("specs", () => {
@@ -393,6 +479,12 @@ export function describeKeyProvider(
         const bad = await rejection(provider.createKey({ ...first, uses: ["no-such-use" as KeyUse] }));
         expect(InvalidKeySpecError.isInstance(bad)).toBe(true);
         expect((bad as InvalidKeySpecError).field).toBe("uses");
+        const refused = Object.values(KeyUse).find((use) => !EXPECTED_USES[first.alg].includes(use));
+        if (first.klass !== KeyClass.opaque && refused !== undefined) {
+          const misuse = await rejection(provider.createKey({ ...first, uses: [refused] }));
+          expect(InvalidKeySpecError.isInstance(misuse)).toBe(true);
+          expect((misuse as InvalidKeySpecError).field).toBe("uses");
+        }
       });
 
       it.each(unsupported.map((spec) => [specName(spec), spec] as const))(
@@ -522,6 +614,14 @@ export function describeKeyProvider(
           expect(await rejection(provider.hkdf(ikm, { length }))).toBeInstanceOf(RangeError);
         expect(await rejection(provider.hkdf("ikm" as never, { length: 32 }))).toBeInstanceOf(TypeError);
       });
+
+      it("handles an info longer than 1024 bytes, and still refuses 8161 bytes with it", async () => {
+        const provider = await factory();
+        const { ikm, salt, infoLength, length, okm } = LONG_INFO_VECTOR;
+        const info = new Uint8Array(infoLength).map((_, i) => i & 0xff);
+        expect(toHex(await provider.hkdf(hex(ikm), { salt: hex(salt), info, length }))).toBe(okm);
+        expect(await rejection(provider.hkdf(hex(ikm), { info, length: 8161 }))).toBeInstanceOf(RangeError);
+      });
     });
 
     describe("argument types", () => {
@@ -537,6 +637,9 @@ export function describeKeyProvider(
           provider.rotateKey(kid, { specOverride: {} } as never),
           provider.destroyKey({} as never),
           provider.listKeys({ prefix: 1 as never }),
+          provider.listKeys({ prefx: "a" } as never),
+          provider.importKey(first, new Uint8Array(32), { kidd: "x" } as never),
+          ...(publishesJwks ? [provider.jwks({ allversions: true } as never)] : []),
         ];
         for (const call of typeErrors) expect(await rejection(call)).toBeInstanceOf(TypeError);
         for (const call of [
@@ -575,42 +678,77 @@ export function describeKeyProvider(
                 expect(withSecret.material).toBeUndefined();
               }
               expect((await provider.getKey(ref.kid)).material).toBeUndefined();
+              // The kid is random, not derived from the key: another provider gives another kid.
+              const elsewhere = await (await factory()).importKey(spec, fixture.material, options);
+              expect(elsewhere.kid).not.toBe(ref.kid);
+              if (spec.klass !== KeyClass.opaque) expect(elsewhere.fingerprint).toBe(ref.fingerprint);
+              // Returned public bytes are a copy.
+              if (ref.public !== undefined) {
+                const original = ref.public.slice();
+                ref.public.fill(0);
+                expect((await provider.getKey(ref.kid)).public).toEqual(original);
+              }
             });
           }
         }
 
-        it("with a kid it adds the next version; with a version, exactly that one, refusing a taken one", async () => {
-          const provider = await factory();
-          const fixture = imports[0]!;
-          const options = fixture.public === undefined ? {} : { public: fixture.public };
-          const created = await provider.importKey(fixture.spec, fixture.material, options);
-          const second = await provider.importKey(fixture.spec, fixture.material, {
-            ...options,
-            kid: created.kid,
+        const withSecret = imports.find((fixture) => fixture.material !== undefined);
+        if (withSecret !== undefined) {
+          it("with a kid it adds the next version; with a version, exactly that one, never a taken or destroyed one", async () => {
+            const provider = await factory();
+            const fixture = withSecret;
+            const options = fixture.public === undefined ? {} : { public: fixture.public };
+            const add = (
+              extra: { kid?: string; version?: number },
+              spec: KeySpec = fixture.spec,
+              material = fixture.material,
+            ) => provider.importKey(spec, material, { ...options, ...extra });
+            const created = await add({});
+            const second = await add({ kid: created.kid });
+            expect([second.kid, second.version]).toEqual([created.kid, 2]);
+            expect((await add({ kid: created.kid, version: 7 })).version).toBe(7);
+            expect((await add({ kid: created.kid, version: 3 })).version).toBe(3);
+            expect(await provider.listVersions(created.kid)).toEqual([1, 2, 3, 7]);
+            const taken = await rejection(add({ kid: created.kid, version: 2 }));
+            expect(KeyExistsError.isInstance(taken)).toBe(true);
+            // A destroyed number is not issued again, so a verifier that cached it never meets another key.
+            await provider.destroyKey(created.kid, 3);
+            const destroyed = await rejection(add({ kid: created.kid, version: 3 }));
+            expect(KeyExistsError.isInstance(destroyed)).toBe(true);
+            expect((await provider.rotateKey(created.kid)).version).toBe(8);
+            expect(await provider.listVersions(created.kid)).toEqual([1, 2, 7, 8]);
+            // A version of another algorithm is refused.
+            const other = imports.find((f) => f.material !== undefined && f.spec.alg !== fixture.spec.alg);
+            if (other !== undefined) {
+              const mixed = await rejection(
+                provider.importKey(other.spec, other.material, { kid: created.kid }),
+              );
+              expect(InvalidKeySpecError.isInstance(mixed)).toBe(true);
+              expect((mixed as InvalidKeySpecError).field).toBe("alg");
+              expect(await provider.listVersions(created.kid)).toEqual([1, 2, 7, 8]);
+            }
+            const chosen = await add({ kid: "my-own-kid" });
+            expect([chosen.kid, chosen.version]).toEqual(["my-own-kid", 1]);
           });
-          expect([second.kid, second.version]).toEqual([created.kid, 2]);
-          const seventh = await provider.importKey(fixture.spec, fixture.material, {
-            ...options,
-            kid: created.kid,
-            version: 7,
+        }
+
+        const publicOnly = imports.find((fixture) => fixture.material === undefined);
+        if (publicOnly !== undefined) {
+          it(`${publicOnly.name}: a key imported without its secret cannot be rotated, only given a new imported version`, async () => {
+            const provider = await factory();
+            const ref = await provider.importKey(publicOnly.spec, undefined, { public: publicOnly.public! });
+            expect(NotSupportedError.isInstance(await rejection(provider.rotateKey(ref.kid)))).toBe(true);
+            const next = await provider.importKey(publicOnly.spec, undefined, {
+              public: publicOnly.public!,
+              kid: ref.kid,
+            });
+            expect(next.version).toBe(2);
           });
-          expect(seventh.version).toBe(7);
-          const taken = await rejection(
-            provider.importKey(fixture.spec, fixture.material, { ...options, kid: created.kid, version: 2 }),
-          );
-          expect(KeyExistsError.isInstance(taken)).toBe(true);
-          expect(await provider.listVersions(created.kid)).toEqual([1, 2, 7]);
-          expect((await provider.rotateKey(created.kid)).version).toBe(8);
-          const chosen = await provider.importKey(fixture.spec, fixture.material, {
-            ...options,
-            kid: "my-own-kid",
-          });
-          expect([chosen.kid, chosen.version]).toEqual(["my-own-kid", 1]);
-        });
+        }
 
         it("refuses a call with neither material nor public key, and non-byte material, with TypeError", async () => {
           const provider = await factory();
-          const fixture = imports[0]!;
+          const fixture = withSecret ?? imports[0]!;
           expect(await rejection(provider.importKey(fixture.spec))).toBeInstanceOf(TypeError);
           expect(
             await rejection(provider.importKey(fixture.spec, "-----BEGIN PRIVATE KEY-----" as never)),

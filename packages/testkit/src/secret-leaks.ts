@@ -4,14 +4,19 @@ import { format, inspect } from "node:util";
 
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"] as const;
 const WINDOW = 24;
+const BYTE_WINDOW = 12;
 
 /**
- * Strings whose presence in any output would reveal `secret`: the whole secret in hex, base64 and
- * base64url, and — where the bytes are a private key (PEM, DER or JWK) — every private component in
- * those encodings. Pure secrets and private components also yield 24-character windows from their
- * start, middle and end, so a truncated or partial leak is caught too. Composite encodings (a whole
- * PKCS#8 document, which contains the public key) are matched whole, to avoid flagging the public
- * part.
+ * Strings whose presence in any output would reveal `secret`.
+ *
+ * - The whole secret in hex, base64 and base64url, and, for PEM, its text.
+ * - Where the bytes are a private key (PEM, DER or JWK), its private components (`d`, `p`, `q`, …),
+ *   and otherwise the secret itself, as 24-character fragments of their hex, base64 and base64url
+ *   forms at every byte alignment, so a partial leak, or one embedded in a longer encoding (a PEM
+ *   line, a DER dump), is found too.
+ *
+ * Only private components are fragmented: a PKCS#8 document also contains the public key, whose
+ * fragments legitimately appear in published JWKs.
  *
  * @example
  * ```ts
@@ -24,35 +29,48 @@ export function secretNeedles(secret: Uint8Array): string[] {
   const addWhole = (value: string) => {
     if (value.length >= 16) needles.add(value);
   };
-  const addWithWindows = (value: string) => {
-    addWhole(value);
-    if (value.length > WINDOW) {
-      const middle = Math.floor((value.length - WINDOW) / 2);
-      for (const start of [0, middle, value.length - WINDOW]) needles.add(value.slice(start, start + WINDOW));
-    }
-  };
-  const encodings = (b: Buffer) => [b.toString("hex"), b.toString("base64"), b.toString("base64url")];
+  for (const encoding of ["hex", "base64", "base64url"] as const) addWhole(bytes.toString(encoding));
 
   const privateKey = parsePrivateKey(bytes);
   if (privateKey === undefined) {
-    for (const value of encodings(bytes)) addWithWindows(value);
+    addFragments(needles, bytes);
     return [...needles];
   }
-  for (const value of encodings(bytes)) addWhole(value);
   const text = bytes.toString("utf8");
-  if (text.includes("-----BEGIN")) {
-    for (const line of text.split(/\r?\n/))
-      if (!line.startsWith("-----") && line.length >= 16) addWhole(line);
+  if (text.includes("-----BEGIN")) addWhole(text.replace(/-----[^-]+-----/g, "").trim());
+  let jwk: Record<string, unknown>;
+  try {
+    jwk = privateKey.export({ format: "jwk" });
+  } catch {
+    // No JWK form (RSASSA-PSS-restricted keys): fall back to the whole PKCS#8 DER, matched whole.
+    const der = privateKey.export({ type: "pkcs8", format: "der" });
+    for (const encoding of ["hex", "base64", "base64url"] as const) addWhole(der.toString(encoding));
+    return [...needles];
   }
-  const jwk = privateKey.export({ format: "jwk" }) as Record<string, unknown>;
   for (const member of PRIVATE_MEMBERS) {
     const value = jwk[member];
-    if (typeof value === "string") {
-      addWithWindows(value);
-      for (const encoded of encodings(Buffer.from(value, "base64url"))) addWithWindows(encoded);
-    }
+    if (typeof value === "string") addFragments(needles, Buffer.from(value, "base64url"));
   }
   return [...needles];
+}
+
+/** 24-character fragments (start, middle, end) of `component` in hex, base64 and base64url at each byte alignment. */
+function addFragments(needles: Set<string>, component: Buffer): void {
+  const add = (value: string) => {
+    if (value.length < WINDOW) {
+      if (value.length >= 16) needles.add(value);
+      return;
+    }
+    const middle = Math.floor((value.length - WINDOW) / 2);
+    for (const start of [0, middle, value.length - WINDOW]) needles.add(value.slice(start, start + WINDOW));
+  };
+  add(component.toString("hex"));
+  for (let shift = 0; shift < 3 && shift < component.length; shift += 1) {
+    const aligned = component.subarray(shift);
+    // Drop the last 4 characters: they depend on the bytes that follow in a longer stream.
+    for (const encoding of ["base64", "base64url"] as const)
+      add(aligned.toString(encoding).replace(/=+$/, "").slice(0, -4));
+  }
 }
 
 function parsePrivateKey(bytes: Buffer): KeyObject | undefined {
@@ -107,9 +125,55 @@ export function renderings(value: unknown): string[] {
   return out;
 }
 
+/** 12-byte windows (start, middle, end) of a secret or private component. */
+function byteWindows(bytes: Uint8Array): Uint8Array[] {
+  if (bytes.length < BYTE_WINDOW) return bytes.length >= 8 ? [bytes] : [];
+  const middle = Math.floor((bytes.length - BYTE_WINDOW) / 2);
+  return [0, middle, bytes.length - BYTE_WINDOW].map((start) => bytes.subarray(start, start + BYTE_WINDOW));
+}
+
+/** The secret and its private components as raw bytes: what a leaked Uint8Array would contain. */
+function secretComponents(secret: Uint8Array): Uint8Array[] {
+  const bytes = Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength);
+  const privateKey = parsePrivateKey(bytes);
+  if (privateKey === undefined) return [bytes];
+  try {
+    const jwk = privateKey.export({ format: "jwk" }) as Record<string, unknown>;
+    return PRIVATE_MEMBERS.flatMap((member) =>
+      typeof jwk[member] === "string" ? [Buffer.from(jwk[member], "base64url")] : [],
+    );
+  } catch {
+    return [privateKey.export({ type: "pkcs8", format: "der" })];
+  }
+}
+
+/** The byte values a text shows: `242,35,…` from `String(bytes)` or inspect, or the values of `{"0":242,"1":35}`. */
+function numberStreams(text: string): string[] {
+  const plain = text.match(/\d+/g)?.join(",") ?? "";
+  const indexed = [...text.matchAll(/"\d+":\s*(\d+)/g)].map((match) => match[1]).join(",");
+  return [plain, indexed];
+}
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  const bytes = Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength);
+  return bytes.includes(Buffer.from(needle.buffer, needle.byteOffset, needle.byteLength));
+}
+
+/** Enumerable byte arrays anywhere inside `value` (what a spread, a logger or a serialiser would see). */
+function byteArraysIn(value: unknown, seen = new Set<unknown>(), depth = 0): Uint8Array[] {
+  if (typeof value !== "object" || value === null || seen.has(value) || depth > 8) return [];
+  seen.add(value);
+  if (ArrayBuffer.isView(value)) return [new Uint8Array(value.buffer, value.byteOffset, value.byteLength)];
+  if (value instanceof ArrayBuffer) return [new Uint8Array(value)];
+  const children = value instanceof Map ? [...value.values()] : Object.values(value);
+  return children.flatMap((child) => byteArraysIn(child, seen, depth + 1));
+}
+
 /**
- * Search every rendering of every value for every secret. Returns one line per leak (which value,
- * how it was rendered, which encoding matched) — empty when nothing leaks.
+ * Search every rendering of every value for every secret: as text (hex, base64, base64url, PEM), as
+ * decimal byte lists (`String(bytes)`, `util.inspect`, `{"0":…}`), and as raw bytes in any enumerable
+ * byte array inside the value. Returns one line per leak saying which value and how — never the
+ * secret — and an empty array when nothing leaks.
  *
  * @example
  * ```ts
@@ -118,6 +182,8 @@ export function renderings(value: unknown): string[] {
  */
 export function findSecretLeaks(values: readonly unknown[], secrets: readonly Uint8Array[]): string[] {
   const needles = secrets.flatMap((secret) => secretNeedles(secret));
+  const windows = secrets.flatMap((secret) => secretComponents(secret).flatMap(byteWindows));
+  const numeric = windows.map((window) => Array.from(window).join(","));
   const leaks: string[] = [];
   values.forEach((value, index) => {
     renderings(value).forEach((text, rendering) => {
@@ -126,8 +192,17 @@ export function findSecretLeaks(values: readonly unknown[], secrets: readonly Ui
         leaks.push(
           `value #${index} (${describe(value)}), rendering #${rendering}, contains secret bytes (${hit.length} characters)`,
         );
+      } else if (
+        numberStreams(text).some((stream) => numeric.some((needle) => `,${stream},`.includes(`,${needle},`)))
+      ) {
+        leaks.push(
+          `value #${index} (${describe(value)}), rendering #${rendering}, lists secret bytes as numbers`,
+        );
       }
     });
+    if (byteArraysIn(value).some((bytes) => windows.some((window) => contains(bytes, window)))) {
+      leaks.push(`value #${index} (${describe(value)}) holds secret bytes in an enumerable property`);
+    }
   });
   return leaks;
 }

@@ -41,3 +41,21 @@ export const RFC5869_VECTORS: readonly {
     okm: "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8",
   },
 ]);
+
+/**
+ * An HKDF-SHA256 case beyond RFC 5869's: an `info` of 2000 bytes (0x00, 0x01, …, 0xff, 0x00, …), longer
+ * than `node:crypto` accepts, so providers must expand per RFC 5869 §2.3 themselves. The output was
+ * computed with @noble/hashes, an independent implementation.
+ *
+ * @example
+ * ```ts
+ * const info = new Uint8Array(LONG_INFO_VECTOR.infoLength).map((_, i) => i & 0xff);
+ * ```
+ */
+export const LONG_INFO_VECTOR = Object.freeze({
+  ikm: "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+  salt: "000102030405060708090a0b0c",
+  infoLength: 2000,
+  length: 100,
+  okm: "296ee461eac6e2a8a7d31a22ccd36b9c5cfe88360c0d42d18ccc66aba16146d204599ea465a4f6b6362901acecfd3ce223d6b3f7089860f6a8d0aa3f0a8f516e045719854ce6e5ccea29443be5d505931fdac7f334127db2b73dcb6ef661f84b89847f38",
+});
