@@ -5,20 +5,22 @@ import { describe, expect, it } from "vitest";
 import { main } from "./main.js";
 
 describe("quickstart", () => {
-  it("walks through every step", async () => {
+  it("signs, publishes, rotates and retires", async () => {
     const lines: string[] = [];
     await main((line) => lines.push(line));
-    expect(lines).toHaveLength(6);
-    expect(lines[1]).toMatch(/^created [0-9a-f]{32} v1, 32-byte secret/);
-    expect(lines[2]).toContain('"material":"[redacted]"');
-    expect(lines[3]).toBe("rotated to v2; versions [1,2]");
-    expect(lines[5]).toBe("v1 is gone: ERR_KEY_NOT_FOUND");
+    expect(lines).toHaveLength(7);
+    expect(lines[1]).toMatch(/^created [0-9a-f]{32} v1 \(ED25519\), fingerprint [\w-]{43}$/);
+    expect(lines[2]).toBe('JSON.stringify(ref) shows material as "[redacted]"; console.log(ref) likewise');
+    expect(lines[3]).toMatch(/^published [0-9a-f]{32}\.1 EdDSA\/sig; verified sub=user-1$/);
+    expect(lines[4]).toBe("rotated to v2; the JWKS has 2 keys and both tokens verify");
+    expect(lines[5]).toBe("retired v1: its token no longer verifies; getKey(v1) -> ERR_KEY_NOT_FOUND");
+    expect(lines[6]).toBe("derived a 32-byte key with HKDF-SHA256");
   });
 
   it("runs as `pnpm demo` runs it: the built script in plain Node", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
       join(import.meta.dirname, "../dist/main.js"),
     ]);
-    expect(stdout).toContain("v1 is gone: ERR_KEY_NOT_FOUND");
+    expect(stdout).toContain("retired v1: its token no longer verifies");
   });
 });
