@@ -1,12 +1,25 @@
 // pnpm bench: keyprovider against baselines doing the same work directly. A ratio of 1.00 means
 // as fast as the baseline; below 1 is slower. Tune with BENCH_ROUNDS and BENCH_TIME_MS.
-import { createHash, createSecretKey, hkdfSync, randomBytes as nodeRandomBytes } from "node:crypto";
+import {
+  createHash,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPair,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes as nodeRandomBytes,
+} from "node:crypto";
+import { Buffer } from "node:buffer";
+import { promisify } from "node:util";
 import { hkdf as nobleHkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { hkdf, jwkThumbprint, randomBytes } from "@keyprovider/base";
 import { InMemoryKeyProvider } from "@keyprovider/inmemory";
-import { calculateJwkThumbprint } from "jose";
+import { LocalKeyProvider } from "@keyprovider/local";
+import { calculateJwkThumbprint, exportJWK } from "jose";
 import { runPairs } from "./harness.js";
+
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 const ikm = nodeRandomBytes(32);
 const salt = nodeRandomBytes(32);
@@ -73,5 +86,40 @@ await runPairs("InMemoryKeyProvider", [
     ours: () => memory.getKey(kid),
     baselineName: "Map.get",
     baseline: () => plainMap.get(kid),
+  },
+]);
+
+const local = new LocalKeyProvider();
+const ed = { klass: "asym", alg: "ED25519", uses: ["sign", "verify"], exportPolicy: "none" };
+const edKey = await local.createKey(ed);
+const publicKey = createPublicKey(Buffer.from(edKey.public));
+const jwksProvider = new LocalKeyProvider();
+const jwksKeys = [];
+for (let i = 0; i < 100; i += 1) {
+  const { privateKey: pk } = generateKeyPairSync("ed25519");
+  jwksKeys.push(createPublicKey(pk));
+  await jwksProvider.importKey(ed, undefined, {
+    public: new Uint8Array(createPublicKey(pk).export({ type: "spki", format: "der" })),
+  });
+}
+
+await runPairs("LocalKeyProvider", [
+  {
+    name: "createKey ED25519",
+    ours: () => local.createKey(ed),
+    baselineName: "node:crypto generateKeyPair",
+    baseline: () => generateKeyPairAsync("ed25519"),
+  },
+  {
+    name: "getPublicJwk",
+    ours: () => local.getPublicJwk(edKey.kid),
+    baselineName: "jose exportJWK of a KeyObject",
+    baseline: () => exportJWK(publicKey),
+  },
+  {
+    name: "jwks() of 100 keys",
+    ours: () => jwksProvider.jwks(),
+    baselineName: "jose exportJWK x100",
+    baseline: () => Promise.all(jwksKeys.map((key) => exportJWK(key))),
   },
 ]);

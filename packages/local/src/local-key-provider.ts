@@ -105,8 +105,8 @@ export class LocalKeyProvider extends KeyProviderBase {
         secret.fill(0);
       }
     }
-    const privateKey = await generateAsymmetricKey(spec);
-    return asymmetricMaterial(spec, createPublicKey(privateKey), privateKey);
+    const { publicKey, privateKey } = await generateAsymmetricKey(spec);
+    return asymmetricMaterial(spec, publicKey, privateKey);
   }
 
   protected async importMaterial(spec: NormalizedKeySpec, input: ImportInput): Promise<KeyMaterial> {
