@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -52,4 +52,20 @@ describe("documentation", () => {
       });
     });
   }
+});
+
+describe("public types", () => {
+  it.each(publishedPackages.map((pkg) => [pkg.manifest.name, pkg] as const))(
+    "%s declares no `any` in its published declarations",
+    (_name, pkg) => {
+      const declarations = readdirSync(join(pkg.dir, "dist")).filter((file) => file.endsWith(".d.ts"));
+      expect(declarations.length).toBeGreaterThan(0);
+      for (const file of declarations) {
+        const code = readFileSync(join(pkg.dir, "dist", file), "utf8")
+          .replace(/\/\*[\s\S]*?\*\//g, "") // doc comments may say "any"
+          .replace(/\/\/.*$/gm, "");
+        expect(code, file).not.toMatch(/\bany\b/);
+      }
+    },
+  );
 });
