@@ -31,13 +31,15 @@ export type { PublicJwkMembers } from "./jwk.js";
 export {
   MAX_IMPORTED_SECRET_BYTES,
   assertJwkIntent,
+  importedSecretMaterial,
   parseJwkJson,
+  randomSecretMaterial,
   secretKeyMaterial,
   symmetricSecretFromImport,
 } from "./key-material.js";
-export type { KeyMaterial } from "./key-material.js";
+export type { ImportInput, KeyMaterial } from "./key-material.js";
 export { KeyProviderBase } from "./key-provider-base.js";
-export type { ImportInput, StoredKeyVersion } from "./key-provider-base.js";
+export type { StoredKeyVersion } from "./key-provider-base.js";
 export { createKeyRef } from "./key-ref.js";
 export type { KeyRefFields, KeyRefJson } from "./key-ref.js";
 export { rotationSpec, validateKeySpec } from "./key-spec.js";

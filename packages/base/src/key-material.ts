@@ -3,6 +3,7 @@ import { createSecretKey } from "node:crypto";
 import { InvalidKeyMaterialError, KeyAlg } from "@keyprovider/core";
 import { ALGORITHMS } from "./algorithms.js";
 import { displayValue } from "./guards.js";
+import { randomBytes } from "./random.js";
 import { b64url, b64urlDecode } from "./base64url.js";
 import { jwkThumbprint, type PublicJwkMembers } from "./jwk.js";
 import type { NormalizedKeySpec } from "./key-spec.js";
@@ -28,6 +29,19 @@ export interface KeyMaterial {
   readonly sizeBits?: number;
   /** A fresh copy of the secret, encoded per the spec; absent for public-only keys. */
   readonly exportSecret?: () => Uint8Array;
+}
+
+/**
+ * What `importKey` hands a provider to parse.
+ *
+ * @example
+ * ```ts
+ * const input: ImportInput = { material: pkcs8Pem };
+ * ```
+ */
+export interface ImportInput {
+  readonly material?: Uint8Array;
+  readonly public?: Uint8Array;
 }
 
 /**
@@ -181,5 +195,51 @@ export function assertJwkIntent(jwk: Record<string, unknown>, alg: KeyAlg): void
     throw new InvalidKeyMaterialError(
       `The JWK has use ${displayValue(jwkUse)}, but ${alg} keys are for "${use}"`,
     );
+  }
+}
+
+/**
+ * Material for a new symmetric key: `length` CSPRNG bytes (default 32), held in a KeyObject.
+ *
+ * @example
+ * ```ts
+ * protected async generateMaterial() {
+ *   return randomSecretMaterial();
+ * }
+ * ```
+ */
+export function randomSecretMaterial(length = 32): KeyMaterial & { readonly secretLength: number } {
+  const secret = randomBytes(length);
+  try {
+    return secretKeyMaterial(secret);
+  } finally {
+    secret.fill(0);
+  }
+}
+
+/**
+ * Material for an imported symmetric key: the secret as material (raw bytes or an `oct` JWK, checked
+ * by {@link symmetricSecretFromImport}) and no public part.
+ *
+ * @example
+ * ```ts
+ * if (spec.klass === "sym") return importedSecretMaterial(spec, input);
+ * ```
+ */
+export function importedSecretMaterial(
+  spec: NormalizedKeySpec,
+  input: ImportInput,
+): KeyMaterial & { readonly secretLength: number } {
+  // KeyProviderBase guarantees material or public; a symmetric key must have material and no public.
+  if (input.public !== undefined || input.material === undefined) {
+    throw new InvalidKeyMaterialError(
+      `${spec.alg} keys are symmetric: import the secret as material, without options.public`,
+    );
+  }
+  const secret = symmetricSecretFromImport(spec, input.material);
+  try {
+    return secretKeyMaterial(secret);
+  } finally {
+    if (secret !== input.material) secret.fill(0);
   }
 }

@@ -31,7 +31,7 @@ import {
 import { hkdf } from "./hkdf.js";
 import { publishedJwk } from "./jwk.js";
 import { createKeyRef } from "./key-ref.js";
-import type { KeyMaterial } from "./key-material.js";
+import type { ImportInput, KeyMaterial } from "./key-material.js";
 import { rotationSpec, validateKeySpec, type NormalizedKeySpec } from "./key-spec.js";
 import { newKid, randomBytes } from "./random.js";
 import { VersionStore } from "./version-store.js";
@@ -51,19 +51,6 @@ export interface StoredKeyVersion<M extends KeyMaterial = KeyMaterial> {
   readonly material: M;
   /** The published JWK, built once when the version is stored. */
   readonly jwk: PublicJwk | undefined;
-}
-
-/**
- * What `importKey` hands a provider to parse.
- *
- * @example
- * ```ts
- * const input: ImportInput = { material: pkcs8Pem };
- * ```
- */
-export interface ImportInput {
-  readonly material?: Uint8Array;
-  readonly public?: Uint8Array;
 }
 
 /**

@@ -12,8 +12,8 @@ import {
   MAX_IMPORTED_SECRET_BYTES,
   assertOptions,
   randomBytes,
-  secretKeyMaterial,
-  symmetricSecretFromImport,
+  importedSecretMaterial,
+  randomSecretMaterial,
   type ImportInput,
   type KeyMaterial,
   type NormalizedKeySpec,
@@ -91,30 +91,17 @@ export class InMemoryKeyProvider extends KeyProviderBase<InMemoryMaterial> {
     spec: NormalizedKeySpec,
     previous?: InMemoryMaterial,
   ): Promise<InMemoryMaterial> {
-    const length = spec.klass === KeyClass.opaque ? (previous?.secretLength ?? SECRET_BYTES) : SECRET_BYTES;
-    const secret = randomBytes(length);
+    if (spec.klass !== KeyClass.opaque) return randomSecretMaterial(SECRET_BYTES);
+    const secret = randomBytes(previous?.secretLength ?? SECRET_BYTES);
     try {
-      return secretKeyMaterial(secret);
+      return opaqueMaterial(this.#fingerprintKey, { material: secret });
     } finally {
       secret.fill(0);
     }
   }
 
   protected async importMaterial(spec: NormalizedKeySpec, input: ImportInput): Promise<InMemoryMaterial> {
-    if (spec.klass === KeyClass.symmetric) {
-      // KeyProviderBase guarantees material or public; a symmetric key must have material and no public.
-      if (input.public !== undefined || input.material === undefined) {
-        throw new InvalidKeyMaterialError(
-          `${spec.alg} keys are symmetric: import the secret as material, without options.public`,
-        );
-      }
-      const secret = symmetricSecretFromImport(spec, input.material);
-      try {
-        return secretKeyMaterial(secret);
-      } finally {
-        if (secret !== input.material) secret.fill(0);
-      }
-    }
+    if (spec.klass === KeyClass.symmetric) return importedSecretMaterial(spec, input);
     return opaqueMaterial(this.#fingerprintKey, input);
   }
 }

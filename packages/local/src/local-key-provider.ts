@@ -1,16 +1,9 @@
-import {
-  InvalidKeyMaterialError,
-  KeyAlg,
-  KeyClass,
-  ProviderFeature,
-  type ProviderSupports,
-} from "@keyprovider/core";
+import { KeyAlg, KeyClass, ProviderFeature, type ProviderSupports } from "@keyprovider/core";
 import {
   KeyProviderBase,
   assertOptions,
-  randomBytes,
-  secretKeyMaterial,
-  symmetricSecretFromImport,
+  importedSecretMaterial,
+  randomSecretMaterial,
   type ImportInput,
   type KeyMaterial,
   type NormalizedKeySpec,
@@ -34,8 +27,6 @@ import {
  * ```
  */
 export type LocalKeyProviderOptions = Record<string, never>;
-
-const SECRET_BYTES = 32;
 
 const SUPPORTS: ProviderSupports = Object.freeze({
   class: Object.freeze([KeyClass.symmetric, KeyClass.asymmetric]),
@@ -97,33 +88,13 @@ export class LocalKeyProvider extends KeyProviderBase {
   }
 
   protected async generateMaterial(spec: NormalizedKeySpec): Promise<KeyMaterial> {
-    if (spec.klass === KeyClass.symmetric) {
-      const secret = randomBytes(SECRET_BYTES);
-      try {
-        return secretKeyMaterial(secret);
-      } finally {
-        secret.fill(0);
-      }
-    }
+    if (spec.klass === KeyClass.symmetric) return randomSecretMaterial();
     const { publicKey, privateKey } = await generateAsymmetricKey(spec);
     return asymmetricMaterial(spec, publicKey, privateKey);
   }
 
   protected async importMaterial(spec: NormalizedKeySpec, input: ImportInput): Promise<KeyMaterial> {
-    if (spec.klass === KeyClass.symmetric) {
-      // KeyProviderBase guarantees material or public; a symmetric key must have material and no public.
-      if (input.public !== undefined || input.material === undefined) {
-        throw new InvalidKeyMaterialError(
-          `${spec.alg} keys are symmetric: import the secret as material, without options.public`,
-        );
-      }
-      const secret = symmetricSecretFromImport(spec, input.material);
-      try {
-        return secretKeyMaterial(secret);
-      } finally {
-        if (secret !== input.material) secret.fill(0);
-      }
-    }
+    if (spec.klass === KeyClass.symmetric) return importedSecretMaterial(spec, input);
     const privateKey = input.material === undefined ? undefined : parsePrivateKey(spec, input.material);
     const givenPublic = input.public === undefined ? undefined : parsePublicKey(spec, input.public);
     if (privateKey !== undefined && givenPublic !== undefined) assertSamePublicKey(privateKey, givenPublic);
