@@ -248,9 +248,16 @@ export interface KeyProvider {
   createKey(spec: KeySpec): Promise<KeyRef>;
   /** Import material and/or a public key, as a new kid or as a version of an existing one. */
   importKey(spec: KeySpec, material?: Uint8Array, options?: ImportKeyOptions): Promise<KeyRef>;
-  /** Add version `highest + 1` with fresh material and the same spec unless overridden. */
+  /**
+   * Add version `highest + 1` with fresh material and the same spec unless overridden. The algorithm
+   * cannot change and the export policy can only get stricter (`InvalidKeySpecError`); a key imported
+   * without its secret cannot be rotated (`NotSupportedError`).
+   */
   rotateKey(kid: string, options?: RotateKeyOptions): Promise<KeyRef>;
-  /** Remove one version, or every version; `true` only if something was removed. */
+  /**
+   * Remove one version, or every version; `true` only if something was removed. A destroyed version
+   * number is never issued again while the kid exists.
+   */
   destroyKey(kid: string, version?: number): Promise<boolean>;
   /** One version (default: the latest). */
   getKey(kid: string, version?: number, options?: GetKeyOptions): Promise<KeyRef>;
