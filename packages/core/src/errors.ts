@@ -293,7 +293,9 @@ export type RemoteJwksErrorCode =
   | "ERR_REMOTE_JWKS_TOO_LARGE"
   | "ERR_REMOTE_JWKS_INVALID"
   | "ERR_REMOTE_JWKS_INSECURE_URL"
-  | "ERR_REMOTE_JWKS_ISSUER_MISMATCH";
+  | "ERR_REMOTE_JWKS_ISSUER_MISMATCH"
+  | "ERR_REMOTE_JWKS_NETWORK"
+  | "ERR_REMOTE_JWKS_AMBIGUOUS_KID";
 
 /**
  * Fetching or validating a remote JWK Set failed. `code` says how.
