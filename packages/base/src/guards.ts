@@ -1,68 +1,52 @@
 /**
- * Argument guards shared by every provider. A wrong *type* is a programmer error (`TypeError`); a
- * number of the right type outside its range is a `RangeError`, as in `node:crypto`. Messages name
- * the argument and what is allowed, and never echo a string argument, which might be a secret.
+ * Argument guards shared by every provider, exported so composite providers that implement
+ * `KeyProvider` directly (mirrored) apply exactly the same rules. A wrong *type* is a programmer
+ * error (`TypeError`); a number of the right type outside its range is a `RangeError`, as in
+ * `node:crypto`. Messages name the argument and what is allowed, and never echo a string argument,
+ * which might be a secret.
  */
-
-const KID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-const MAX_LOOKUP_KID_LENGTH = 1024;
+import {
+  InvalidKidError,
+  KeyNotFoundError,
+  LIMITS,
+  describeType,
+  displayValue,
+  isValidKid,
+} from "@keyprovider/core";
 
 /**
- * Describe a value's type for an error message without revealing its contents.
+ * Assert a kid passed to a lookup (DESIGN §7.1): a string, or `TypeError`. A string that is not a
+ * kid keyprovider's providers make or accept (1–128 characters of `A-Z a-z 0-9 _ -`) cannot name a
+ * key, so it is `KeyNotFoundError` at once, before any I/O: kids often come from untrusted token
+ * headers and must never reach a file path or an API call.
  *
  * @example
  * ```ts
- * describeType("hunter2");       // "a string of 7 characters"
- * describeType(new Uint8Array(3)); // "a Uint8Array of 3 bytes"
- * ```
- */
-export function describeType(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Uint8Array) return `a ${value.constructor.name} of ${value.length} bytes`;
-  switch (typeof value) {
-    case "number":
-      return Number.isNaN(value) ? "NaN" : `the number ${value}`;
-    case "string":
-      return `a string of ${value.length} characters`;
-    case "object":
-      return `an object (${value.constructor?.name ?? "null prototype"})`;
-    default:
-      return typeof value;
-  }
-}
-
-/**
- * Assert a kid passed to a lookup: any non-empty string. Unknown kids are a `KeyNotFoundError`
- * later, not a `TypeError`, because they often come from untrusted token headers.
- *
- * @example
- * ```ts
- * assertKid(kid); // throws TypeError for 42, "" or undefined
+ * assertKid(kid);    // TypeError for 42 or undefined
+ * assertKid("../x"); // KeyNotFoundError
  * ```
  */
 export function assertKid(kid: unknown, name = "kid"): asserts kid is string {
-  if (typeof kid !== "string" || kid.length === 0) {
-    throw new TypeError(`${name} must be a non-empty string, got ${describeType(kid)}`);
+  if (typeof kid !== "string") {
+    throw new TypeError(`${name} must be a string, got ${describeType(kid)}`);
   }
-  if (kid.length > MAX_LOOKUP_KID_LENGTH) {
-    throw new RangeError(`${name} must be at most ${MAX_LOOKUP_KID_LENGTH} characters, got ${kid.length}`);
-  }
+  if (!isValidKid(kid)) throw new KeyNotFoundError(kid);
 }
 
 /**
- * Assert a caller-chosen kid for a new key: 1–128 characters of `A-Z a-z 0-9 _ -`. A `.` is not
- * allowed because published JWKs use `"<kid>.<version>"`.
+ * Assert a caller-chosen kid for a new key: 1–128 characters of `A-Z a-z 0-9 _ -`, or
+ * `InvalidKidError`. A `.` is not allowed because published JWKs use `"<kid>.<version>"`.
  *
  * @example
  * ```ts
  * assertNewKid("signing-2027"); // ok
- * assertNewKid("a.b");          // TypeError
+ * assertNewKid("a.b");          // InvalidKidError
  * ```
  */
 export function assertNewKid(kid: unknown, name = "kid"): asserts kid is string {
-  if (typeof kid !== "string" || !KID_PATTERN.test(kid)) {
-    throw new TypeError(
+  if (typeof kid !== "string") throw new TypeError(`${name} must be a string, got ${describeType(kid)}`);
+  if (!isValidKid(kid)) {
+    throw new InvalidKidError(
       `${name} must be 1-128 characters of A-Z, a-z, 0-9, "_" or "-" (no "." - JWKs publish "<kid>.<version>"), got ${describeType(kid)}`,
     );
   }
@@ -76,7 +60,7 @@ export function assertNewKid(kid: unknown, name = "kid"): asserts kid is string 
  * if (next > MAX_KEY_VERSION) throw new RangeError("no version numbers left");
  * ```
  */
-export const MAX_KEY_VERSION = 2_147_483_647;
+export const MAX_KEY_VERSION: number = LIMITS.maxKeyVersion;
 
 /**
  * Assert a key version: an integer from 1 to {@link MAX_KEY_VERSION}.
@@ -98,7 +82,7 @@ export function assertVersion(version: unknown, name = "version"): asserts versi
 }
 
 /**
- * Assert an optional key version (`undefined` means "the latest").
+ * Assert an optional key version (`undefined` means "the primary").
  *
  * @example
  * ```ts
@@ -140,19 +124,36 @@ export function assertLength(value: unknown, name: string, max: number): asserts
 export function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) {
     throw new TypeError(
-      `${name} must be a Uint8Array, got ${describeType(value)}${typeof value === "string" ? "; encode text such as PEM or JWK JSON with new TextEncoder().encode(text)" : ""}`,
+      `${name} must be a Uint8Array, got ${describeType(value)}${typeof value === "string" ? "; encode text with new TextEncoder().encode(text)" : ""}`,
     );
+  }
+}
+
+/**
+ * Assert bytes of at most `max` bytes (a message to sign, a plaintext): `TypeError` for other
+ * types, `RangeError` when too long.
+ *
+ * @example
+ * ```ts
+ * assertBoundedBytes(plaintext, "plaintext", LIMITS.maxPlaintextBytes);
+ * ```
+ */
+export function assertBoundedBytes(value: unknown, name: string, max: number): asserts value is Uint8Array {
+  assertBytes(value, name);
+  if (value.byteLength > max) {
+    throw new RangeError(`${name} must be at most ${max} bytes, got ${value.byteLength}`);
   }
 }
 
 /**
  * Read an options object (or `undefined`): only its own properties, only the known ones. A misspelt
  * option fails loudly instead of being ignored, and nothing is read from the prototype chain, so a
- * polluted `Object.prototype.includeSecret` cannot turn an option on.
+ * polluted `Object.prototype.includeSecret` cannot turn an option on. A `signal` option, where known,
+ * is checked and an already-aborted signal rejects at once.
  *
  * @example
  * ```ts
- * const { includeSecret } = readOptions<GetKeyOptions>(options, "getKey options", ["includeSecret"]);
+ * const { includeSecret, signal } = readOptions<GetKeyOptions>(options, "getKey options", ["includeSecret", "signal"]);
  * ```
  */
 export function readOptions<T extends object>(
@@ -171,6 +172,7 @@ export function readOptions<T extends object>(
     }
     read[key] = (value as Record<string, unknown>)[key];
   }
+  if ("signal" in read) assertSignal(read["signal"], `${name}.signal`);
   return read as Partial<T>;
 }
 
@@ -184,28 +186,6 @@ export function readOptions<T extends object>(
  */
 export function assertOptions(value: unknown, name: string, known: readonly string[]): void {
   readOptions(value as object | undefined, name, known as never);
-}
-
-/**
- * Show a caller-supplied value in an error message: short identifier-like strings (an enum value, a
- * field name) are quoted so the mistake is visible; anything else is described by type only, since
- * it might be a secret passed in the wrong place.
- *
- * @example
- * ```ts
- * displayValue("asymmetric");           // "\"asymmetric\""
- * displayValue("sk_live_9f8e7d6c5b4a…"); // "a string of 40 characters"
- * ```
- */
-export function displayValue(value: unknown): string {
-  if (
-    typeof value === "string" &&
-    /^[A-Za-z0-9_.:+-]{1,32}$/.test(value) &&
-    !/\d{6}|[A-Za-z0-9]{24}/.test(value)
-  ) {
-    return JSON.stringify(value);
-  }
-  return describeType(value);
 }
 
 /**
@@ -234,4 +214,21 @@ export function assertOptionalString(value: unknown, name: string): asserts valu
   if (value !== undefined && typeof value !== "string") {
     throw new TypeError(`${name} must be a string, got ${describeType(value)}`);
   }
+}
+
+/**
+ * Assert an optional `AbortSignal` and reject at once, with `signal.reason` as `fetch` does, if it
+ * has already fired.
+ *
+ * @example
+ * ```ts
+ * assertSignal(options?.signal);
+ * ```
+ */
+export function assertSignal(signal: unknown, name = "signal"): asserts signal is AbortSignal | undefined {
+  if (signal === undefined) return;
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError(`${name} must be an AbortSignal, got ${describeType(signal)}`);
+  }
+  signal.throwIfAborted();
 }

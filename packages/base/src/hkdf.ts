@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { createHmac, hkdfSync } from "node:crypto";
 import { LIMITS, type HkdfOptions } from "@keyprovider/core";
-import { assertBytes, assertLength, assertOptions } from "./guards.js";
+import { assertBytes, assertLength, readOptions } from "./guards.js";
 
 const EMPTY = new Uint8Array(0);
 /** node:crypto's HKDF refuses a longer `info`; RFC 5869 sets no limit, so longer ones take the HMAC path. */
@@ -21,13 +21,13 @@ const HASH_LEN = 32;
 export function hkdf(ikm: Uint8Array, options: HkdfOptions): Uint8Array {
   assertBytes(ikm, "ikm");
   if (options === undefined) throw new TypeError("hkdf options are required: { salt?, info?, length }");
-  assertOptions(options, "hkdf options", ["salt", "info", "length"]);
-  const salt = options.salt ?? EMPTY;
-  const info = options.info ?? EMPTY;
+  const read = readOptions(options, "hkdf options", ["salt", "info", "length", "signal"]);
+  const salt = read.salt ?? EMPTY;
+  const info = read.info ?? EMPTY;
   assertBytes(salt, "salt");
   assertBytes(info, "info");
-  assertLength(options.length, "length", LIMITS.maxHkdfLength);
-  const { length } = options;
+  assertLength(read.length, "length", LIMITS.maxHkdfLength);
+  const { length } = read;
   if (length === 0) return new Uint8Array(0);
   if (info.byteLength <= NODE_MAX_INFO) {
     return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));

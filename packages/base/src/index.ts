@@ -1,9 +1,26 @@
-export { ALGORITHMS } from "./algorithms.js";
-export type { AlgorithmInfo } from "./algorithms.js";
+export { ALGORITHMS, RSA_KEY_SIZES, algorithmInfo, algorithmsForKey } from "./algorithms.js";
+export type { AlgorithmInfo, HashName, KmsInfo, SignatureInfo } from "./algorithms.js";
 export { b64url, b64urlDecode } from "./base64url.js";
+export {
+  bufferOf,
+  ecdsaDerToJose,
+  ecdsaJoseToDer,
+  okpCurve,
+  pemDecode,
+  pemEncode,
+  pemLabel,
+  pkcs8FromRaw,
+  rawFromSpki,
+  spkiFromRaw,
+  toBytes,
+} from "./encoding.js";
+export { ENVELOPE_FORMAT, decodeEnvelope, encodeEnvelope, envelopeAad } from "./envelope.js";
+export type { Envelope } from "./envelope.js";
 export { mayReturnSecret } from "./export-policy.js";
 export type { SecretOrigin } from "./export-policy.js";
 export {
+  MAX_KEY_VERSION,
+  assertBoundedBytes,
   assertBytes,
   assertKid,
   assertLength,
@@ -12,38 +29,63 @@ export {
   assertOptionalString,
   assertOptionalVersion,
   assertOptions,
+  assertSignal,
   assertVersion,
-  describeType,
-  displayValue,
   readOptions,
-  MAX_KEY_VERSION,
 } from "./guards.js";
 export { hkdf } from "./hkdf.js";
+export { InProcessKeyProvider } from "./in-process-key-provider.js";
 export {
   PRIVATE_JWK_MEMBERS,
+  hasPrivateMembers,
   jwkThumbprint,
-  publicJwkFromSpkiDer,
+  mergeJwks,
   publicJwkMembers,
   publishedJwk,
-  withoutPrivateMembers,
 } from "./jwk.js";
 export type { PublicJwkMembers } from "./jwk.js";
+export { encodePrivateKey, encodePublicKey, pkcs8Der, spkiDer } from "./key-encoding.js";
+export { generateKeys } from "./key-generation.js";
+export type { GeneratedKeys } from "./key-generation.js";
+export {
+  assertKeyFitsSpec,
+  jwkOfKeyObject,
+  parseKeyImport,
+  parsePrivateKey,
+  parsePublicKey,
+  parseSecretKey,
+} from "./key-import.js";
+export type { ParseKeyOptions, ParsedKey } from "./key-import.js";
 export {
   MAX_IMPORTED_SECRET_BYTES,
   assertJwkIntent,
-  importedSecretMaterial,
   parseJwkJson,
-  randomSecretMaterial,
-  secretKeyMaterial,
   symmetricSecretFromImport,
 } from "./key-material.js";
-export type { ImportInput, KeyMaterial } from "./key-material.js";
+export {
+  aesGcmOpen,
+  aesGcmSeal,
+  rsaOaepUnwrap,
+  rsaOaepWrap,
+  signWithKey,
+  verifyWithKey,
+  x25519Agree,
+  x25519ContentKey,
+} from "./key-operations.js";
 export { KeyProviderBase } from "./key-provider-base.js";
-export type { StoredKeyVersion } from "./key-provider-base.js";
+export type {
+  CreateVersionRequest,
+  ImportVersionRequest,
+  StoredVersion,
+  VersionListing,
+  VersionRecord,
+} from "./key-provider-base.js";
 export { createKeyRef } from "./key-ref.js";
 export type { KeyRefFields, KeyRefJson } from "./key-ref.js";
 export { rotationSpec, validateKeySpec } from "./key-spec.js";
-export type { NormalizedKeySpec, ValidateKeySpecOptions } from "./key-spec.js";
+export type { ValidateKeySpecOptions } from "./key-spec.js";
 export { newKid, randomBytes } from "./random.js";
+export { traced } from "./tracing.js";
+export type { OperationTrace } from "./tracing.js";
 export { VersionStore } from "./version-store.js";
 export type { VersionStoreToken } from "./version-store.js";

@@ -1,8 +1,6 @@
-import { Buffer } from "node:buffer";
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
-import { InvalidKeyMaterialError, type KeyAlg, type PublicJwk } from "@keyprovider/core";
+import { InvalidKeyMaterialError, versionedKid, type KeyAlg, type Jwks, type PublicJwk } from "@keyprovider/core";
 import { ALGORITHMS } from "./algorithms.js";
-import { assertBytes } from "./guards.js";
 
 /**
  * The key members of a public JWK, before `kid`, `alg` and `use` are added.
@@ -22,7 +20,8 @@ export interface PublicJwkMembers {
 }
 
 /**
- * JWK members that carry private or secret key material (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037).
+ * JWK members that carry private or secret key material (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037):
+ * the one list every check uses.
  *
  * @example
  * ```ts
@@ -39,6 +38,23 @@ export const PRIVATE_JWK_MEMBERS: readonly string[] = Object.freeze([
   "oth",
   "k",
 ]);
+
+/**
+ * Whether a JWK object carries any private or secret member ({@link PRIVATE_JWK_MEMBERS}), own
+ * properties only.
+ *
+ * @example
+ * ```ts
+ * hasPrivateMembers({ kty: "OKP", crv: "Ed25519", x: "…", d: "…" }); // true
+ * ```
+ */
+export function hasPrivateMembers(jwk: object): boolean {
+  return PRIVATE_JWK_MEMBERS.some((member) => Object.hasOwn(jwk, member));
+}
+
+const EC_CURVES = Object.values(ALGORITHMS)
+  .filter((info) => info.jwk?.kty === "EC")
+  .map((info) => info.curve!.node);
 
 const MEMBERS: Record<PublicJwk["kty"], readonly (keyof PublicJwkMembers)[]> = {
   OKP: ["kty", "crv", "x"],
@@ -64,10 +80,10 @@ export function publicJwkMembers(key: KeyObject): PublicJwkMembers {
     type === "ed25519" ||
     type === "x25519" ||
     type === "rsa" ||
-    (type === "ec" && curve === "prime256v1")
+    (type === "ec" && EC_CURVES.includes(curve ?? ""))
   )) {
     throw new InvalidKeyMaterialError(
-      `Keys of type ${type === "ec" ? `EC ${curve ?? "?"}` : (type ?? "?")} are not supported; keyprovider publishes Ed25519, X25519, EC P-256 and RSA keys`,
+      `Keys of type ${type === "ec" ? `EC ${curve ?? "?"}` : (type ?? "?")} are not supported; keyprovider publishes Ed25519, X25519, EC P-256/P-384/P-521 and RSA keys`,
     );
   }
   const exported = publicKey.export({ format: "jwk" }) as Record<string, string>;
@@ -106,9 +122,12 @@ export function publishedJwk(
   // Only the public members of the key type are copied, whatever else the caller's object holds.
   const picked: Record<string, string | undefined> = {};
   for (const name of MEMBERS[members.kty]) picked[name] = members[name];
+  if (publication.crv !== undefined && members.crv !== publication.crv) {
+    throw new InvalidKeyMaterialError(`A ${alg} key is published with crv "${publication.crv}"`);
+  }
   return Object.freeze({
     ...picked,
-    kid: `${kid}.${version}`,
+    kid: versionedKid(kid, version),
     alg: publication.alg,
     use: publication.use,
   }) as PublicJwk;
@@ -149,44 +168,25 @@ export function jwkThumbprint(jwk: PublicJwkMembers | { readonly kty: "oct"; rea
 }
 
 /**
- * A public JWK from a DER SubjectPublicKeyInfo, with an optional `kid`.
+ * Merge JWK Sets: every key of the first set, then the keys of later sets whose `kid` is not taken
+ * yet (first wins by kid), in order. Keys without a `kid` are kept.
  *
  * @example
  * ```ts
- * const jwk = publicJwkFromSpkiDer(der, "testkid"); // { kty: "RSA", n: "…", e: "AQAB", kid: "testkid" }
+ * mergeJwks({ keys: [a] }, { keys: [aAgain, b] }); // { keys: [a, b] }
  * ```
  */
-export function publicJwkFromSpkiDer(
-  der: Uint8Array,
-  kid?: string,
-): PublicJwkMembers & { readonly kid?: string } {
-  assertBytes(der, "der");
-  let key: KeyObject;
-  try {
-    key = createPublicKey({
-      key: Buffer.from(der.buffer, der.byteOffset, der.byteLength),
-      format: "der",
-      type: "spki",
-    });
-  } catch (cause) {
-    throw new InvalidKeyMaterialError("The bytes are not a DER SubjectPublicKeyInfo", { cause });
+export function mergeJwks(...sets: readonly Jwks[]): Jwks {
+  const seen = new Set<string>();
+  const keys: PublicJwk[] = [];
+  for (const set of sets) {
+    for (const jwk of set.keys) {
+      if (typeof jwk.kid === "string") {
+        if (seen.has(jwk.kid)) continue;
+        seen.add(jwk.kid);
+      }
+      keys.push(jwk);
+    }
   }
-  const members = publicJwkMembers(key);
-  return Object.freeze(kid === undefined ? { ...members } : { ...members, kid });
-}
-
-/**
- * A copy of a JWK without its private members.
- *
- * @example
- * ```ts
- * withoutPrivateMembers({ kty: "OKP", crv: "Ed25519", x: "…", d: "…" }); // { kty, crv, x }
- * ```
- */
-export function withoutPrivateMembers<T extends Record<string, unknown>>(
-  jwk: T,
-): Omit<T, "d" | "p" | "q" | "dp" | "dq" | "qi" | "oth" | "k"> {
-  const copy: Record<string, unknown> = { ...jwk };
-  for (const member of PRIVATE_JWK_MEMBERS) delete copy[member];
-  return copy as Omit<T, "d" | "p" | "q" | "dp" | "dq" | "qi" | "oth" | "k">;
+  return { keys };
 }

@@ -1,48 +1,6 @@
-import { Buffer } from "node:buffer";
-import { createSecretKey } from "node:crypto";
-import { InvalidKeyMaterialError, KeyAlg } from "@keyprovider/core";
+import { InvalidKeyMaterialError, KeyAlg, displayValue, type NormalizedKeySpec } from "@keyprovider/core";
 import { ALGORITHMS } from "./algorithms.js";
-import { displayValue } from "./guards.js";
-import { randomBytes } from "./random.js";
-import { b64url, b64urlDecode } from "./base64url.js";
-import { jwkThumbprint, type PublicJwkMembers } from "./jwk.js";
-import type { NormalizedKeySpec } from "./key-spec.js";
-
-/**
- * One version's key material as a provider holds it. The secret stays inside the provider (a
- * `node:crypto` KeyObject, not a JS buffer) and is encoded only when a policy lets it out.
- *
- * @example
- * ```ts
- * const material: KeyMaterial = secretKeyMaterial(randomBytes(32));
- * material.exportSecret?.(); // Uint8Array(32), a fresh copy
- * ```
- */
-export interface KeyMaterial {
-  /** RFC 7638 thumbprint of the public JWK, or of the `oct` JWK for secrets. */
-  readonly fingerprint: string;
-  /** The public key, encoded per the spec. */
-  readonly public?: Uint8Array;
-  /** Members of the public JWK, for keys that are published. */
-  readonly publicJwk?: PublicJwkMembers;
-  /** The key size in bits, where the key determines it (RSA imports). */
-  readonly sizeBits?: number;
-  /** A fresh copy of the secret, encoded per the spec; absent for public-only keys. */
-  readonly exportSecret?: () => Uint8Array;
-}
-
-/**
- * What `importKey` hands a provider to parse.
- *
- * @example
- * ```ts
- * const input: ImportInput = { material: pkcs8Pem };
- * ```
- */
-export interface ImportInput {
-  readonly material?: Uint8Array;
-  readonly public?: Uint8Array;
-}
+import { b64urlDecode } from "./base64url.js";
 
 /**
  * Largest secret or opaque blob accepted by `importKey`, in bytes.
@@ -55,27 +13,6 @@ export interface ImportInput {
 export const MAX_IMPORTED_SECRET_BYTES = 65_536;
 const HMAC_MIN_BYTES = 32;
 const AES_BYTES = 32;
-
-/**
- * Key material for a secret: kept in a `node:crypto` secret KeyObject, fingerprinted as the RFC 7638
- * thumbprint of its `oct` JWK. The caller's buffer is copied, so it may be zeroed afterwards.
- *
- * @example
- * ```ts
- * const secret = randomBytes(32);
- * const material = secretKeyMaterial(secret);
- * secret.fill(0);
- * ```
- */
-export function secretKeyMaterial(secret: Uint8Array): KeyMaterial & { readonly secretLength: number } {
-  const key = createSecretKey(Buffer.from(secret));
-  const fingerprint = jwkThumbprint({ kty: "oct", k: b64url(secret) });
-  return Object.freeze({
-    fingerprint,
-    secretLength: secret.byteLength,
-    exportSecret: () => new Uint8Array(key.export()),
-  });
-}
 
 /**
  * The secret bytes of a symmetric key being imported: raw bytes, or an `oct` JWK as UTF-8 JSON.
@@ -198,48 +135,3 @@ export function assertJwkIntent(jwk: Record<string, unknown>, alg: KeyAlg): void
   }
 }
 
-/**
- * Material for a new symmetric key: `length` CSPRNG bytes (default 32), held in a KeyObject.
- *
- * @example
- * ```ts
- * protected async generateMaterial() {
- *   return randomSecretMaterial();
- * }
- * ```
- */
-export function randomSecretMaterial(length = 32): KeyMaterial & { readonly secretLength: number } {
-  const secret = randomBytes(length);
-  try {
-    return secretKeyMaterial(secret);
-  } finally {
-    secret.fill(0);
-  }
-}
-
-/**
- * Material for an imported symmetric key: the secret as material (raw bytes or an `oct` JWK, checked
- * by {@link symmetricSecretFromImport}) and no public part.
- *
- * @example
- * ```ts
- * if (spec.klass === "sym") return importedSecretMaterial(spec, input);
- * ```
- */
-export function importedSecretMaterial(
-  spec: NormalizedKeySpec,
-  input: ImportInput,
-): KeyMaterial & { readonly secretLength: number } {
-  // KeyProviderBase guarantees material or public; a symmetric key must have material and no public.
-  if (input.public !== undefined || input.material === undefined) {
-    throw new InvalidKeyMaterialError(
-      `${spec.alg} keys are symmetric: import the secret as material, without options.public`,
-    );
-  }
-  const secret = symmetricSecretFromImport(spec, input.material);
-  try {
-    return secretKeyMaterial(secret);
-  } finally {
-    if (secret !== input.material) secret.fill(0);
-  }
-}

@@ -1,231 +1,769 @@
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import {
+  ExportNotAllowedError,
   InvalidKeySpecError,
+  KeyAlg,
   KeyClass,
+  KeyExistsError,
+  KeyNotFoundError,
+  KeyStatus,
+  KeyUsageError,
+  LIMITS,
   NotSupportedError,
   ProviderFeature,
   UnsupportedAlgorithmError,
+  DecryptionError,
   quoteForMessage,
+  type CallOptions,
+  type DecryptOptions,
+  type EncryptOptions,
+  type ExportKeyOptions,
   type GetKeyOptions,
   type HkdfOptions,
   type ImportKeyOptions,
+  type Jwk,
   type Jwks,
   type JwksOptions,
+  type KeyInput,
+  type KeyOperationOptions,
   type KeyProvider,
   type KeyRef,
   type KeySpec,
+  type KeyUse,
   type ListKeysOptions,
+  type NormalizedKeySpec,
   type ProviderSupports,
   type PublicJwk,
   type RotateKeyOptions,
 } from "@keyprovider/core";
+import { ALGORITHMS } from "./algorithms.js";
+import { b64url } from "./base64url.js";
+import { bufferOf, pemEncode, toBytes } from "./encoding.js";
+import { decodeEnvelope, encodeEnvelope, envelopeAad, type Envelope } from "./envelope.js";
 import { mayReturnSecret, type SecretOrigin } from "./export-policy.js";
 import {
+  assertBoundedBytes,
   assertBytes,
   assertKid,
+  assertLength,
   assertNewKid,
   assertOptionalBoolean,
   assertOptionalString,
   assertOptionalVersion,
+  assertVersion,
   readOptions,
 } from "./guards.js";
 import { hkdf } from "./hkdf.js";
-import { publishedJwk } from "./jwk.js";
+import { jwkThumbprint, publicJwkMembers, publishedJwk, type PublicJwkMembers } from "./jwk.js";
+import { encodePrivateKey, encodePublicKey, pkcs8Der, spkiDer } from "./key-encoding.js";
+import { jwkOfKeyObject, parseKeyImport, parsePublicKey, type ParsedKey } from "./key-import.js";
+import {
+  aesGcmOpen,
+  aesGcmSeal,
+  rsaOaepUnwrap,
+  rsaOaepWrap,
+  signWithKey,
+  verifyWithKey,
+  x25519Agree,
+  x25519ContentKey,
+} from "./key-operations.js";
 import { createKeyRef } from "./key-ref.js";
-import type { ImportInput, KeyMaterial } from "./key-material.js";
-import { rotationSpec, validateKeySpec, type NormalizedKeySpec } from "./key-spec.js";
+import { rotationSpec, validateKeySpec } from "./key-spec.js";
 import { newKid, randomBytes } from "./random.js";
-import { VersionStore } from "./version-store.js";
+import { traced } from "./tracing.js";
 
 /**
- * One stored version of a key.
+ * One version of a key as a backend hands it to {@link KeyProviderBase}: the plain facts the
+ * contract needs, nothing encoded. Records must not change once returned (the base caches what it
+ * derives from them, such as the JWK and fingerprint, per record object).
  *
  * @example
  * ```ts
- * const { spec, material, jwk } = record;
+ * const record: VersionRecord = { kid, version: 1, spec, publicKey, secretKey: privateKey, scopedId };
  * ```
  */
-export interface StoredKeyVersion<M extends KeyMaterial = KeyMaterial> {
+export interface VersionRecord {
   readonly kid: string;
   readonly version: number;
   readonly spec: NormalizedKeySpec;
-  readonly material: M;
-  /** The published JWK, built once when the version is stored. */
-  readonly jwk: PublicJwk | undefined;
+  /** The public key of an asymmetric version. */
+  readonly publicKey?: KeyObject;
+  /**
+   * The private key (asymmetric) or secret (symmetric, opaque) where the backend holds it in this
+   * process. The base uses it for the default key operations and, where the export policy allows,
+   * exports it. Backends whose secrets never leave them (KMS) leave it out and override the
+   * operation hooks.
+   */
+  readonly secretKey?: KeyObject;
+  /** A version imported without its private half: it verifies and encrypts, never signs or decrypts. */
+  readonly publicOnly?: boolean;
+  /** The public part of an opaque key, as imported. */
+  readonly opaquePublic?: Uint8Array;
+  /** A backend handle, such as a KMS key ARN (`KeyRef.uri`). */
+  readonly uri?: string;
+  /** Backend facts added to `KeyRef.tags`, such as a KMS key id and region. */
+  readonly backendTags?: Readonly<Record<string, string>>;
+  /**
+   * A stable, provider-scoped identifier that is not a hash of the secret: the fingerprint of opaque
+   * keys and of secrets that cannot be exported. Required for those.
+   */
+  readonly scopedId?: string;
 }
 
 /**
- * The whole `KeyProvider` lifecycle for providers that hold keys in process memory: argument
- * checks, spec validation against `supports()`, a version store that keeps concurrent rotations
- * distinct and consecutive, the export-policy gate, frozen secret-safe `KeyRef`s, cached JWKs,
- * JWKS filtering, `randomBytes` and `hkdf`. A subclass says what it supports and how to make and
- * parse key material.
+ * A version record together with the kid's primary version number at the time of the read.
+ *
+ * @example
+ * ```ts
+ * const found: StoredVersion = { record, primary: 2 };
+ * ```
+ */
+export interface StoredVersion {
+  readonly record: VersionRecord;
+  readonly primary: number;
+}
+
+/**
+ * The live versions of a kid, ascending, and its primary.
+ *
+ * @example
+ * ```ts
+ * const listing: VersionListing = { versions: [1, 2, 3], primary: 2 }; // 3 is staged
+ * ```
+ */
+export interface VersionListing {
+  readonly versions: readonly number[];
+  readonly primary: number;
+}
+
+/**
+ * What {@link KeyProviderBase.createVersion} is asked to make.
+ *
+ * @example
+ * ```ts
+ * const request: CreateVersionRequest = { kid, spec, activate: true, newKid: true };
+ * ```
+ */
+export interface CreateVersionRequest {
+  readonly kid: string;
+  /** The validated spec of the new version (a rotation's has the previous spec and the overrides). */
+  readonly spec: NormalizedKeySpec;
+  /** `true` for `createKey` (version 1 of a kid that must not exist yet), `false` for a rotation. */
+  readonly newKid: boolean;
+  /** The highest live version when rotating. */
+  readonly previous?: VersionRecord;
+  /** Make the new version primary. */
+  readonly activate: boolean;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * What {@link KeyProviderBase.importVersion} is asked to store.
+ *
+ * @example
+ * ```ts
+ * const request: ImportVersionRequest = { kid, spec, key: parsed, activate: true, newKid: false };
+ * ```
+ */
+export interface ImportVersionRequest {
+  readonly kid: string;
+  /** Exactly this version (refuse with `KeyExistsError` if live or destroyed), or the next one. */
+  readonly version?: number | undefined;
+  readonly spec: NormalizedKeySpec;
+  /** The parsed, checked key. */
+  readonly key: ParsedKey;
+  /** `true` when the base chose a fresh kid; `false` when the caller named one (new or existing). */
+  readonly newKid: boolean;
+  readonly activate: boolean;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What the base derives once per record. */
+interface Derived {
+  readonly members: PublicJwkMembers | undefined;
+  readonly jwk: PublicJwk | undefined;
+  readonly publicBytes: Uint8Array | undefined;
+  readonly fingerprint: string;
+}
+
+const USE_OF: Record<string, KeyUse> = {
+  sign: "sign",
+  verify: "verify",
+  encrypt: "encrypt",
+  decrypt: "decrypt",
+  deriveSharedSecret: "decaps",
+};
+const EMPTY = new Uint8Array(0);
+const CREATE_ATTEMPTS = 3;
+
+/**
+ * The whole `KeyProvider` contract, once, over a small set of storage hooks, so every backend gets
+ * it exactly the same: argument checks, the feature gate, spec validation against `supports()`, the
+ * export-policy gate, the uses gate before any cryptography, frozen secret-safe `KeyRef`s with their
+ * status and spec, JWK/JWKS publication with primary and staged versions, fingerprints, the
+ * encryption envelope, tracing on `node:diagnostics_channel`, `randomBytes` and `hkdf`.
+ *
+ * A backend implements the storage hooks (create, import, read, list versions, list kids, destroy,
+ * set the primary). The key-operation hooks (`signWith`, `verifyMacWith`, `sealWith`, `openWith`,
+ * `unwrapWith`, `agreeWith`) default to `node:crypto` on the record's `secretKey`; a backend whose
+ * secrets live elsewhere (KMS) overrides them. Verification and public-key encryption always run
+ * locally with the record's public key.
  *
  * @example
  * ```ts
  * class MyKeyProvider extends KeyProviderBase {
  *   readonly name = "MyKeyProvider";
- *   supports() {
- *     return { class: ["sym"], algs: ["AES256_GCM"], features: ["create", "rotate", "destroy"] } as const;
- *   }
- *   protected async generateMaterial(spec) { return secretKeyMaterial(randomBytes(32)); }
- *   protected async importMaterial() { throw new NotSupportedError("no imports"); }
+ *   supports() { return SUPPORTS; }
+ *   protected async createVersion(request) { … }
+ *   protected async importVersion(request) { … }
+ *   protected async readVersion(kid, version) { … }
+ *   protected async listVersionNumbers(kid) { … }
+ *   protected async listKids(prefix) { … }
+ *   protected async destroyVersions(kid, version) { … }
+ *   protected async setPrimary(kid, version) { … }
  * }
  * ```
  */
-export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> implements KeyProvider {
-  /** The provider's canonical name, used in error messages. */
+export abstract class KeyProviderBase implements KeyProvider {
+  /** The provider's canonical name, used in error messages and traces. */
   abstract readonly name: string;
-  readonly #store = new VersionStore<StoredKeyVersion<M>>();
   #supported: ProviderSupports | undefined;
+  readonly #derived = new WeakMap<VersionRecord, Derived>();
 
   abstract supports(): ProviderSupports;
 
-  /** Fresh material for a new key or a rotation; `previous` is the latest version when rotating. */
-  protected abstract generateMaterial(spec: NormalizedKeySpec, previous?: M): Promise<M>;
+  /** Make and store a new version: version 1 of a new kid, or the next version of `previous.kid`. */
+  protected abstract createVersion(request: CreateVersionRequest): Promise<VersionRecord>;
+  /** Store an imported version. */
+  protected abstract importVersion(request: ImportVersionRequest): Promise<VersionRecord>;
+  /** One version (the primary when `version` is undefined) and the primary's number, or `undefined`. */
+  protected abstract readVersion(
+    kid: string,
+    version: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<StoredVersion | undefined>;
+  /** The live versions of a kid and its primary, or `undefined` for an unknown kid. */
+  protected abstract listVersionNumbers(kid: string, signal: AbortSignal | undefined): Promise<VersionListing | undefined>;
+  /** Every kid starting with `prefix`, sorted. */
+  protected abstract listKids(prefix: string, signal: AbortSignal | undefined): Promise<string[]>;
+  /** Remove one version or all; `true` only if something was removed. Destroyed numbers are never reissued. */
+  protected abstract destroyVersions(
+    kid: string,
+    version: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean>;
+  /** Make a live version primary; `KeyNotFoundError` if it is not live. */
+  protected abstract setPrimary(kid: string, version: number, signal: AbortSignal | undefined): Promise<void>;
 
-  /** Parse caller bytes into material, refusing what does not fit the spec. */
-  protected abstract importMaterial(spec: NormalizedKeySpec, input: ImportInput): Promise<M>;
-
-  async createKey(spec: KeySpec): Promise<KeyRef> {
-    this.#require(ProviderFeature.CREATE, "create keys");
-    const normalized = this.#admit(spec, "create");
-    const material = await this.generateMaterial(normalized);
-    let kid = newKid();
-    while (this.#store.has(kid)) kid = newKid();
-    const record = this.#store.add(kid, 1, (version) => this.#record(kid, version, normalized, material));
-    return this.#ref(record, "create");
+  /** Sign with the version's private key or HMAC secret, in JOSE form. */
+  protected async signWith(record: VersionRecord, data: Uint8Array, _signal: AbortSignal | undefined): Promise<Uint8Array> {
+    return signWithKey(record.spec.alg, this.#secretOf(record), data);
   }
 
-  async importKey(spec: KeySpec, material?: Uint8Array, options?: ImportKeyOptions): Promise<KeyRef> {
-    this.#require(ProviderFeature.IMPORT, "import keys");
-    const {
-      public: publicBytes,
-      kid: chosenKid,
-      version,
-    } = readOptions(options, "importKey options", ["public", "kid", "version"]);
-    if (material !== undefined) assertBytes(material, "material");
-    if (publicBytes !== undefined) assertBytes(publicBytes, "options.public");
-    if (chosenKid !== undefined) assertNewKid(chosenKid, "options.kid");
-    assertOptionalVersion(version, "options.version");
-    if (material === undefined && publicBytes === undefined) {
-      throw new TypeError("importKey needs material, options.public, or both");
-    }
-    const normalized = this.#admit(spec, "import");
-    const imported = await this.importMaterial(normalized, {
-      ...(material === undefined ? {} : { material }),
-      ...(publicBytes === undefined ? {} : { public: publicBytes }),
-    });
-    const stored =
-      imported.sizeBits === undefined || imported.sizeBits === normalized.sizeBits
-        ? normalized
-        : Object.freeze({ ...normalized, sizeBits: imported.sizeBits });
-    let kid = chosenKid;
-    if (kid === undefined) {
-      kid = newKid();
-      while (this.#store.has(kid)) kid = newKid();
-    } else if (this.#store.has(kid)) {
-      const existing = this.#store.get(kid).spec;
-      if (existing.alg !== stored.alg || existing.klass !== stored.klass) {
-        throw new InvalidKeySpecError(
-          "alg",
-          `KeySpec.alg: kid ${quoteForMessage(kid)} holds ${existing.klass} ${existing.alg} keys; a new version must be the same, got ${stored.klass} ${stored.alg}`,
-        );
-      }
-    }
-    const finalKid = kid;
-    const record = this.#store.add(finalKid, version, (chosen) =>
-      this.#record(finalKid, chosen, stored, imported),
-    );
-    return this.#ref(record, "import");
+  /** Verify an HMAC tag (asymmetric signatures are verified by the base with the public key). */
+  protected async verifyMacWith(
+    record: VersionRecord,
+    data: Uint8Array,
+    tag: Uint8Array,
+    _signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    return verifyWithKey(record.spec.alg, this.#secretOf(record), data, tag);
   }
 
-  async rotateKey(kid: string, options?: RotateKeyOptions): Promise<KeyRef> {
-    this.#require(ProviderFeature.ROTATE, "rotate keys");
-    assertKid(kid);
-    const { specOverrides } = readOptions(options, "rotateKey options", ["specOverrides"]);
-    const token = this.#store.token(kid);
-    const latest = this.#store.get(kid);
-    if (latest.material.exportSecret === undefined) {
-      // A key imported without its secret (someone else's public key) has no next version we could make.
-      throw new NotSupportedError(
-        `Key ${quoteForMessage(kid)} was imported without its secret, so ${this.name} cannot make its next version; import it with importKey(spec, material?, { public, kid })`,
-      );
-    }
-    const spec = rotationSpec(latest.spec, specOverrides);
-    this.#checkSupported(spec);
-    const material = await this.generateMaterial(spec, latest.material);
-    // The number is taken only now, synchronously, so parallel rotations stay consecutive; the token
-    // refuses a kid that was destroyed (and perhaps re-created) while the material was generated.
-    const record = this.#store.add(
-      kid,
-      undefined,
-      (version) => this.#record(kid, version, spec, material),
-      token,
-    );
-    return this.#ref(record, "rotate");
+  /** Encrypt with a symmetric version into the parts of an envelope (AAD: `envelopeAad`). */
+  protected async sealWith(
+    record: VersionRecord,
+    plaintext: Uint8Array,
+    aad: Uint8Array | undefined,
+    _signal: AbortSignal | undefined,
+  ): Promise<Pick<Envelope, "wrappedKey" | "nonce" | "body">> {
+    const associated = envelopeAad({ alg: record.spec.alg, kid: record.kid, version: record.version, wrappedKey: EMPTY }, aad);
+    return { wrappedKey: EMPTY, ...aesGcmSeal(this.#secretOf(record), plaintext, associated) };
   }
 
-  async destroyKey(kid: string, version?: number): Promise<boolean> {
-    this.#require(ProviderFeature.DESTROY, "destroy keys");
-    assertKid(kid);
-    assertOptionalVersion(version);
-    return this.#store.delete(kid, version);
+  /** Open an envelope made by `sealWith`; any failure is `DecryptionError`. */
+  protected async openWith(
+    record: VersionRecord,
+    envelope: Envelope,
+    aad: Uint8Array | undefined,
+    _signal: AbortSignal | undefined,
+  ): Promise<Uint8Array> {
+    if (envelope.wrappedKey.byteLength !== 0) throw new DecryptionError();
+    return aesGcmOpen(this.#secretOf(record), envelope.nonce, envelope.body, envelopeAad(envelope, aad));
   }
 
-  async getKey(kid: string, version?: number, options?: GetKeyOptions): Promise<KeyRef> {
-    assertKid(kid);
-    assertOptionalVersion(version);
-    const { includeSecret } = readOptions(options, "getKey options", ["includeSecret"]);
-    assertOptionalBoolean(includeSecret, "includeSecret");
-    return this.#ref(this.#store.get(kid, version), "get", includeSecret);
+  /** Unwrap an RSA-OAEP-256 content key with the version's private key; failure is `DecryptionError`. */
+  protected async unwrapWith(record: VersionRecord, wrappedKey: Uint8Array, _signal: AbortSignal | undefined): Promise<Uint8Array> {
+    return rsaOaepUnwrap(this.#secretOf(record), wrappedKey);
   }
 
-  async listVersions(kid: string): Promise<number[]> {
-    assertKid(kid);
-    return this.#store.versions(kid);
+  /** X25519 agreement of the version's private key with a peer's public key. */
+  protected async agreeWith(record: VersionRecord, peer: KeyObject, _signal: AbortSignal | undefined): Promise<Uint8Array> {
+    return x25519Agree(this.#secretOf(record), peer);
   }
 
-  async listKeys(options?: ListKeysOptions): Promise<string[]> {
-    const { prefix } = readOptions(options, "listKeys options", ["prefix"]);
-    assertOptionalString(prefix, "prefix");
-    return this.#store.kids(prefix);
-  }
-
-  async getPublicJwk(kid: string, version?: number): Promise<PublicJwk> {
-    this.#require(ProviderFeature.JWKS, "publish JWKs");
-    assertKid(kid);
-    assertOptionalVersion(version);
-    const record = this.#store.get(kid, version);
-    if (record.jwk === undefined) {
-      throw new NotSupportedError(
-        `Key ${quoteForMessage(kid)} is ${record.spec.klass === KeyClass.opaque ? "opaque" : "symmetric"} (${record.spec.alg}); only asymmetric keys have a public JWK`,
-      );
-    }
-    return { ...record.jwk };
-  }
-
-  async jwks(options?: JwksOptions): Promise<Jwks> {
-    this.#require(ProviderFeature.JWKS, "publish JWKs");
-    const { prefixKids, allVersions } = readOptions(options, "jwks options", ["prefixKids", "allVersions"]);
-    assertOptionalString(prefixKids, "prefixKids");
-    assertOptionalBoolean(allVersions, "allVersions");
-    const keys: PublicJwk[] = [];
-    for (const kid of this.#store.kids(prefixKids)) {
-      const versions = allVersions === true ? this.#store.versions(kid) : [undefined];
-      for (const version of versions) {
-        const jwk = this.#store.get(kid, version).jwk;
-        if (jwk !== undefined) keys.push({ ...jwk });
-      }
-    }
-    return { keys };
-  }
-
-  async randomBytes(n: number): Promise<Uint8Array> {
+  /** `n` random bytes; the default is the local CSPRNG. */
+  protected async generateRandom(n: number, _signal: AbortSignal | undefined): Promise<Uint8Array> {
     return randomBytes(n);
   }
 
+  async createKey(spec: KeySpec, options?: CallOptions): Promise<KeyRef> {
+    return traced(this.name, "createKey", undefined, undefined, async (trace) => {
+      this.#require(ProviderFeature.CREATE, "create keys");
+      const { signal } = readOptions(options, "createKey options", ["signal"]);
+      const normalized = this.#admit(spec, "create");
+      for (let attempt = 1; ; attempt += 1) {
+        const kid = newKid();
+        trace.kid = kid;
+        try {
+          const record = await this.createVersion({ kid, spec: normalized, newKid: true, activate: true, signal });
+          trace.version = record.version;
+          return this.#ref(record, record.version, "create");
+        } catch (error) {
+          // A random 128-bit kid collides only by a broken RNG or a hostile store; try again a few times.
+          if (!KeyExistsError.isInstance(error) || attempt >= CREATE_ATTEMPTS) throw error;
+        }
+      }
+    });
+  }
+
+  async importKey(spec: KeySpec, material?: KeyInput, options?: ImportKeyOptions): Promise<KeyRef> {
+    return traced(this.name, "importKey", undefined, undefined, async (trace) => {
+      this.#require(ProviderFeature.IMPORT, "import keys");
+      const {
+        public: publicInput,
+        kid: chosenKid,
+        version,
+        format,
+        activate,
+        allowSmallRsaExponent,
+        signal,
+      } = readOptions(options, "importKey options", [
+        "public",
+        "kid",
+        "version",
+        "format",
+        "activate",
+        "allowSmallRsaExponent",
+        "signal",
+      ]);
+      if (chosenKid !== undefined) assertNewKid(chosenKid, "options.kid");
+      assertOptionalVersion(version, "options.version");
+      assertOptionalBoolean(activate, "options.activate");
+      assertOptionalBoolean(allowSmallRsaExponent, "options.allowSmallRsaExponent");
+      if (format !== undefined && !["pem", "der", "raw", "jwk"].includes(format)) {
+        throw new TypeError('options.format must be "pem", "der", "raw" or "jwk"');
+      }
+      if (material === undefined && publicInput === undefined) {
+        throw new TypeError("importKey needs material, options.public, or both");
+      }
+      const normalized = this.#admit(spec, "import");
+      const key = parseKeyImport(normalized, material, publicInput, { format, allowSmallRsaExponent });
+      const sizeBits = key.publicKey?.asymmetricKeyDetails?.modulusLength;
+      const stored =
+        sizeBits === undefined || sizeBits === normalized.sizeBits
+          ? normalized
+          : Object.freeze({ ...normalized, sizeBits });
+      const kid = chosenKid ?? newKid();
+      trace.kid = kid;
+      if (chosenKid !== undefined) {
+        const existing = await this.#highest(chosenKid, signal);
+        if (existing !== undefined && (existing.spec.alg !== stored.alg || existing.spec.klass !== stored.klass)) {
+          throw new InvalidKeySpecError(
+            "alg",
+            `KeySpec.alg: kid ${quoteForMessage(kid)} holds ${existing.spec.klass} ${existing.spec.alg} keys; a new version must be the same, got ${stored.klass} ${stored.alg}`,
+          );
+        }
+      }
+      const record = await this.importVersion({
+        kid,
+        version,
+        spec: stored,
+        key,
+        newKid: chosenKid === undefined,
+        activate: activate ?? true,
+        signal,
+      });
+      trace.version = record.version;
+      const primary = (await this.readVersion(kid, record.version, signal))?.primary ?? record.version;
+      return this.#ref(record, primary, "import");
+    });
+  }
+
+  async rotateKey(kid: string, options?: RotateKeyOptions): Promise<KeyRef> {
+    return traced(this.name, "rotateKey", kid, undefined, async (trace) => {
+      this.#require(ProviderFeature.ROTATE, "rotate keys");
+      assertKid(kid);
+      const { specOverrides, activate, signal } = readOptions(options, "rotateKey options", [
+        "specOverrides",
+        "activate",
+        "signal",
+      ]);
+      assertOptionalBoolean(activate, "options.activate");
+      if (activate === false) this.#require(ProviderFeature.STAGE, "stage versions");
+      const previous = await this.#highest(kid, signal);
+      if (previous === undefined) throw new KeyNotFoundError(kid);
+      if (previous.publicOnly === true || (previous.spec.klass === KeyClass.opaque && previous.secretKey === undefined)) {
+        // A key imported without its secret (someone else's public key) has no next version we could make.
+        throw new NotSupportedError(
+          `Key ${quoteForMessage(kid)} was imported without its secret, so ${this.name} cannot make its next version; import it with importKey(spec, material?, { public, kid })`,
+        );
+      }
+      const spec = rotationSpec(previous.spec, specOverrides);
+      this.#checkSupported(spec);
+      const record = await this.createVersion({ kid, spec, newKid: false, previous, activate: activate ?? true, signal });
+      trace.version = record.version;
+      const stored = await this.readVersion(kid, record.version, signal);
+      return this.#ref(record, stored?.primary ?? record.version, "rotate");
+    });
+  }
+
+  async activateVersion(kid: string, version: number, options?: CallOptions): Promise<KeyRef> {
+    return traced(this.name, "activateVersion", kid, version, async () => {
+      this.#require(ProviderFeature.ROTATE, "activate versions");
+      assertKid(kid);
+      assertVersion(version);
+      const { signal } = readOptions(options, "activateVersion options", ["signal"]);
+      await this.setPrimary(kid, version, signal);
+      const stored = await this.#read(kid, version, signal);
+      return this.#ref(stored.record, stored.primary, "get");
+    });
+  }
+
+  async destroyKey(kid: string, version?: number, options?: CallOptions): Promise<boolean> {
+    return traced(this.name, "destroyKey", kid, version, async () => {
+      this.#require(ProviderFeature.DESTROY, "destroy keys");
+      try {
+        assertKid(kid);
+      } catch (error) {
+        if (KeyNotFoundError.isInstance(error)) return false; // not a kid we could hold
+        throw error;
+      }
+      assertOptionalVersion(version);
+      const { signal } = readOptions(options, "destroyKey options", ["signal"]);
+      return this.destroyVersions(kid, version, signal);
+    });
+  }
+
+  async getKey(kid: string, version?: number, options?: GetKeyOptions): Promise<KeyRef> {
+    return traced(this.name, "getKey", kid, version, async (trace) => {
+      assertKid(kid);
+      assertOptionalVersion(version);
+      const { includeSecret, signal } = readOptions(options, "getKey options", ["includeSecret", "signal"]);
+      assertOptionalBoolean(includeSecret, "includeSecret");
+      const { record, primary } = await this.#read(kid, version, signal);
+      trace.version = record.version;
+      return this.#ref(record, primary, "get", includeSecret);
+    });
+  }
+
+  exportKey(kid: string, options: ExportKeyOptions & { readonly format: "pem" }): Promise<string>;
+  exportKey(kid: string, options: ExportKeyOptions & { readonly format: "der" }): Promise<Uint8Array>;
+  exportKey(kid: string, options: ExportKeyOptions & { readonly format: "jwk" }): Promise<Jwk>;
+  async exportKey(kid: string, options: ExportKeyOptions): Promise<string | Uint8Array | Jwk> {
+    return traced(this.name, "exportKey", kid, undefined, async (trace) => {
+      this.#require(ProviderFeature.EXPORT, "export keys");
+      assertKid(kid);
+      if (options === undefined) throw new TypeError('exportKey options are required: { format: "pem" | "der" | "jwk" }');
+      const {
+        format,
+        version,
+        private: wantPrivate,
+        signal,
+      } = readOptions(options, "exportKey options", ["format", "version", "private", "signal"]);
+      if (format !== "pem" && format !== "der" && format !== "jwk") {
+        throw new TypeError('exportKey options.format must be "pem", "der" or "jwk"');
+      }
+      assertOptionalVersion(version);
+      assertOptionalBoolean(wantPrivate, "options.private");
+      const { record } = await this.#read(kid, version, signal);
+      trace.version = record.version;
+      const { spec } = record;
+      if (spec.klass === KeyClass.opaque) {
+        throw new NotSupportedError(`Key ${quoteForMessage(kid)} is opaque; read its bytes with getKey(kid, version, { includeSecret: true })`);
+      }
+      if (wantPrivate === true) {
+        if (!mayReturnSecret(spec.exportPolicy, "get", true)) throw new ExportNotAllowedError(kid, spec.exportPolicy);
+        const secret = record.secretKey;
+        if (secret === undefined || record.publicOnly === true) {
+          throw new NotSupportedError(`Key ${quoteForMessage(kid)} version ${record.version} has no secret ${this.name} can export`);
+        }
+        if (spec.klass === KeyClass.symmetric) {
+          if (format !== "jwk") {
+            throw new NotSupportedError(`Symmetric keys export as an "oct" JWK only; use { format: "jwk", private: true }`);
+          }
+          const bytes = toBytes(secret.export());
+          try {
+            return Object.freeze({ kty: "oct", k: b64url(bytes), kid: `${kid}.${record.version}`, alg: ALGORITHMS[spec.alg].jose });
+          } finally {
+            bytes.fill(0);
+          }
+        }
+        if (format === "jwk") return Object.freeze({ ...jwkOfKeyObject(secret), ...this.#jwkLabels(record) });
+        const der = pkcs8Der(spec, secret);
+        if (format === "der") return der;
+        try {
+          return pemEncode("PRIVATE KEY", der);
+        } finally {
+          der.fill(0);
+        }
+      }
+      if (record.publicKey === undefined) {
+        throw new NotSupportedError(
+          `Key ${quoteForMessage(kid)} is symmetric (${spec.alg}) and has no public key; a secret exports only with { format: "jwk", private: true } where its policy allows`,
+        );
+      }
+      const derived = this.#derive(record);
+      if (format === "jwk") return { ...derived.jwk! };
+      const der = spkiDer(spec, record.publicKey, derived.members!);
+      return format === "der" ? der : pemEncode("PUBLIC KEY", der);
+    });
+  }
+
+  async listVersions(kid: string, options?: CallOptions): Promise<number[]> {
+    return traced(this.name, "listVersions", kid, undefined, async () => {
+      assertKid(kid);
+      const { signal } = readOptions(options, "listVersions options", ["signal"]);
+      const listing = await this.listVersionNumbers(kid, signal);
+      if (listing === undefined) throw new KeyNotFoundError(kid);
+      return [...listing.versions];
+    });
+  }
+
+  async listKeys(options?: ListKeysOptions): Promise<string[]> {
+    return traced(this.name, "listKeys", undefined, undefined, async () => {
+      const { prefix, signal } = readOptions(options, "listKeys options", ["prefix", "signal"]);
+      assertOptionalString(prefix, "prefix");
+      return this.listKids(prefix ?? "", signal);
+    });
+  }
+
+  async getPublicJwk(kid: string, version?: number, options?: CallOptions): Promise<PublicJwk> {
+    return traced(this.name, "getPublicJwk", kid, version, async (trace) => {
+      this.#require(ProviderFeature.JWKS, "publish JWKs");
+      assertKid(kid);
+      assertOptionalVersion(version);
+      const { signal } = readOptions(options, "getPublicJwk options", ["signal"]);
+      const { record } = await this.#read(kid, version, signal);
+      trace.version = record.version;
+      const { jwk } = this.#derive(record);
+      if (jwk === undefined) {
+        throw new NotSupportedError(
+          `Key ${quoteForMessage(kid)} is ${record.spec.klass === KeyClass.opaque ? "opaque" : "symmetric"} (${record.spec.alg}); only asymmetric keys have a public JWK`,
+        );
+      }
+      return { ...jwk };
+    });
+  }
+
+  async jwks(options?: JwksOptions): Promise<Jwks> {
+    return traced(this.name, "jwks", undefined, undefined, async () => {
+      this.#require(ProviderFeature.JWKS, "publish JWKs");
+      const { prefixKids, allVersions, signal } = readOptions(options, "jwks options", [
+        "prefixKids",
+        "allVersions",
+        "signal",
+      ]);
+      assertOptionalString(prefixKids, "prefixKids");
+      assertOptionalBoolean(allVersions, "allVersions");
+      const keys: PublicJwk[] = [];
+      for (const kid of await this.listKids(prefixKids ?? "", signal)) {
+        const listing = await this.listVersionNumbers(kid, signal);
+        if (listing === undefined) continue; // destroyed meanwhile
+        const published =
+          allVersions === true ? listing.versions : listing.versions.filter((v) => v >= listing.primary);
+        for (const version of published) {
+          const stored = await this.readVersion(kid, version, signal);
+          const jwk = stored === undefined ? undefined : this.#derive(stored.record).jwk;
+          if (jwk !== undefined) keys.push({ ...jwk });
+        }
+      }
+      return { keys };
+    });
+  }
+
+  async sign(kid: string, data: Uint8Array, options?: KeyOperationOptions): Promise<Uint8Array> {
+    return traced(this.name, "sign", kid, undefined, async (trace) => {
+      this.#require(ProviderFeature.SIGN, "sign");
+      const { record, signal } = await this.#operand("sign", kid, options);
+      trace.version = record.version;
+      assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
+      this.#assertPrivateHalf(record, "sign");
+      return this.signWith(record, data, signal);
+    });
+  }
+
+  async verify(kid: string, data: Uint8Array, signature: Uint8Array, options?: KeyOperationOptions): Promise<boolean> {
+    return traced(this.name, "verify", kid, undefined, async (trace) => {
+      this.#require(ProviderFeature.SIGN, "verify");
+      const { record, signal } = await this.#operand("verify", kid, options);
+      trace.version = record.version;
+      assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
+      assertBytes(signature, "signature");
+      if (record.publicKey !== undefined) return verifyWithKey(record.spec.alg, record.publicKey, data, signature);
+      if (signature.byteLength !== ALGORITHMS[record.spec.alg].signature?.length) return false;
+      return this.verifyMacWith(record, data, signature, signal);
+    });
+  }
+
+  async encrypt(kid: string, plaintext: Uint8Array, options?: EncryptOptions): Promise<Uint8Array> {
+    return traced(this.name, "encrypt", kid, undefined, async (trace) => {
+      this.#require(ProviderFeature.ENCRYPT, "encrypt");
+      const { record, signal, aad } = await this.#operand("encrypt", kid, options);
+      trace.version = record.version;
+      assertBoundedBytes(plaintext, "plaintext", LIMITS.maxPlaintextBytes);
+      const { alg } = record.spec;
+      const header = { alg, kid: record.kid, version: record.version };
+      if (alg === KeyAlg.AES256_GCM) {
+        return encodeEnvelope({ ...header, ...(await this.sealWith(record, plaintext, aad, signal)) });
+      }
+      const publicKey = record.publicKey!;
+      const contentKey = randomBytes(32);
+      let wrappedKey: Uint8Array;
+      let sealingKey = contentKey;
+      try {
+        if (alg === KeyAlg.RSA_OAEP_SHA256) {
+          wrappedKey = rsaOaepWrap(publicKey, contentKey);
+        } else {
+          // X25519: an ephemeral key pair, agreement with the recipient, HKDF to the content key.
+          const ephemeral = generateKeyPairSync("x25519");
+          wrappedKey = rawX25519(ephemeral.publicKey);
+          const shared = x25519Agree(ephemeral.privateKey, publicKey);
+          sealingKey = x25519ContentKey(shared, wrappedKey, rawX25519(publicKey));
+          shared.fill(0);
+        }
+        const sealed = aesGcmSeal(sealingKey, plaintext, envelopeAad({ ...header, wrappedKey }, aad));
+        return encodeEnvelope({ ...header, wrappedKey, ...sealed });
+      } finally {
+        contentKey.fill(0);
+        sealingKey.fill(0);
+      }
+    });
+  }
+
+  async decrypt(kid: string, ciphertext: Uint8Array, options?: DecryptOptions): Promise<Uint8Array> {
+    return traced(this.name, "decrypt", kid, undefined, async (trace) => {
+      this.#require(ProviderFeature.ENCRYPT, "decrypt");
+      assertKid(kid);
+      const { aad, signal } = readOptions(options, "decrypt options", ["aad", "signal"]);
+      if (aad !== undefined) assertBytes(aad, "options.aad");
+      assertBytes(ciphertext, "ciphertext");
+      const envelope = decodeEnvelope(ciphertext);
+      // A ciphertext opens only under the kid that made it, whatever keys the two kids hold.
+      if (envelope.kid !== kid) throw new DecryptionError();
+      const { record } = await this.#read(kid, envelope.version, signal);
+      trace.version = record.version;
+      this.#assertUse(record, "decrypt");
+      if (record.spec.alg !== envelope.alg) throw new DecryptionError();
+      this.#assertPrivateHalf(record, "decrypt");
+      if (envelope.alg === KeyAlg.AES256_GCM) return this.openWith(record, envelope, aad, signal);
+      let contentKey: Uint8Array;
+      if (envelope.alg === KeyAlg.RSA_OAEP_SHA256) {
+        contentKey = await this.unwrapWith(record, envelope.wrappedKey, signal);
+      } else {
+        let ephemeral: KeyObject;
+        try {
+          ephemeral = parsePublicKey(record.spec, envelope.wrappedKey, { format: "raw" });
+        } catch {
+          throw new DecryptionError();
+        }
+        let shared: Uint8Array;
+        try {
+          shared = await this.agreeWith(record, ephemeral, signal);
+        } catch {
+          throw new DecryptionError();
+        }
+        contentKey = x25519ContentKey(shared, envelope.wrappedKey, rawX25519(record.publicKey!));
+        shared.fill(0);
+      }
+      try {
+        return aesGcmOpen(contentKey, envelope.nonce, envelope.body, envelopeAad(envelope, aad));
+      } finally {
+        contentKey.fill(0);
+      }
+    });
+  }
+
+  async deriveSharedSecret(kid: string, peerPublicKey: KeyInput, options?: KeyOperationOptions): Promise<Uint8Array> {
+    return traced(this.name, "deriveSharedSecret", kid, undefined, async (trace) => {
+      this.#require(ProviderFeature.DERIVE, "derive shared secrets");
+      const { record, signal } = await this.#operand("deriveSharedSecret", kid, options);
+      trace.version = record.version;
+      if (peerPublicKey === undefined) throw new TypeError("deriveSharedSecret needs the peer's public key");
+      const peer = parsePublicKey(record.spec, peerPublicKey, {}, "peerPublicKey");
+      this.#assertPrivateHalf(record, "derive shared secrets");
+      return this.agreeWith(record, peer, signal);
+    });
+  }
+
+  async randomBytes(n: number, options?: CallOptions): Promise<Uint8Array> {
+    return traced(this.name, "randomBytes", undefined, undefined, async () => {
+      const { signal } = readOptions(options, "randomBytes options", ["signal"]);
+      assertLength(n, "n", LIMITS.maxRandomBytes);
+      return this.generateRandom(n, signal);
+    });
+  }
+
   async hkdf(ikm: Uint8Array, options: HkdfOptions): Promise<Uint8Array> {
-    return hkdf(ikm, options);
+    return traced(this.name, "hkdf", undefined, undefined, async () => hkdf(ikm, options));
+  }
+
+  /** The record an operation works on, after the argument, uses and key-class checks. */
+  async #operand<O extends KeyOperationOptions & { readonly aad?: Uint8Array }>(
+    operation: string,
+    kid: string,
+    options: O | undefined,
+  ): Promise<{ record: VersionRecord; signal: AbortSignal | undefined; aad: Uint8Array | undefined }> {
+    assertKid(kid);
+    const known = operation === "encrypt" ? ["version", "aad", "signal"] : ["version", "signal"];
+    const { version, signal, aad } = readOptions(options as KeyOperationOptions & { aad?: Uint8Array } | undefined, `${operation} options`, known as never);
+    assertOptionalVersion(version, "options.version");
+    if (aad !== undefined) assertBytes(aad, "options.aad");
+    const { record } = await this.#read(kid, version, signal);
+    this.#assertUse(record, USE_OF[operation]!);
+    return { record, signal, aad };
+  }
+
+  #assertUse(record: VersionRecord, use: KeyUse): void {
+    if (record.spec.klass === KeyClass.opaque) {
+      throw new NotSupportedError(`Key ${quoteForMessage(record.kid)} is opaque: ${this.name} stores its bytes without using them`);
+    }
+    if (!record.spec.uses.includes(use)) {
+      throw new KeyUsageError(
+        record.kid,
+        record.version,
+        use,
+        `Key ${quoteForMessage(record.kid)} version ${record.version} (${record.spec.alg}) does not allow "${use}"; its uses are ${record.spec.uses.map((u) => `"${u}"`).join(", ") || "none"}`,
+      );
+    }
+  }
+
+  #assertPrivateHalf(record: VersionRecord, what: string): void {
+    if (record.publicOnly === true) {
+      throw new NotSupportedError(
+        `Key ${quoteForMessage(record.kid)} version ${record.version} was imported without its private key, so it cannot ${what}; it only verifies or encrypts`,
+      );
+    }
+  }
+
+  #secretOf(record: VersionRecord): KeyObject {
+    if (record.secretKey === undefined) {
+      throw new NotSupportedError(`${this.name} holds no secret for key ${quoteForMessage(record.kid)} version ${record.version}`);
+    }
+    return record.secretKey;
+  }
+
+  async #read(kid: string, version: number | undefined, signal: AbortSignal | undefined): Promise<StoredVersion> {
+    const stored = await this.readVersion(kid, version, signal);
+    if (stored === undefined) throw new KeyNotFoundError(kid, version);
+    return stored;
+  }
+
+  async #highest(kid: string, signal: AbortSignal | undefined): Promise<VersionRecord | undefined> {
+    const listing = await this.listVersionNumbers(kid, signal);
+    const highest = listing?.versions.at(-1);
+    if (highest === undefined) return undefined;
+    return (await this.readVersion(kid, highest, signal))?.record;
   }
 
   /** Validate a spec and check this provider supports its class and algorithm. */
@@ -246,38 +784,84 @@ export abstract class KeyProviderBase<M extends KeyMaterial = KeyMaterial> imple
     }
   }
 
-  #require(feature: ProviderFeature, what: string): void {
+  #require(feature: (typeof ProviderFeature)[keyof typeof ProviderFeature], what: string): void {
     const supported = (this.#supported ??= this.supports());
     if (!supported.features.includes(feature)) {
       throw new NotSupportedError(`${this.name} cannot ${what}`);
     }
   }
 
-  #record(kid: string, version: number, spec: NormalizedKeySpec, material: M): StoredKeyVersion<M> {
-    const jwk =
-      material.publicJwk === undefined ? undefined : publishedJwk(material.publicJwk, kid, version, spec.alg);
-    return Object.freeze({ kid, version, spec, material, jwk });
+  #jwkLabels(record: VersionRecord): { kid: string; alg: string; use: string } {
+    const publication = ALGORITHMS[record.spec.alg].jwk!;
+    return { kid: `${record.kid}.${record.version}`, alg: publication.alg, use: publication.use };
   }
 
-  #ref(record: StoredKeyVersion<M>, origin: SecretOrigin, includeSecret?: boolean): KeyRef {
-    const { spec, material } = record;
-    const secret =
-      material.exportSecret !== undefined && mayReturnSecret(spec.exportPolicy, origin, includeSecret)
-        ? material.exportSecret()
-        : undefined;
+  #derive(record: VersionRecord): Derived {
+    let derived = this.#derived.get(record);
+    if (derived !== undefined) return derived;
+    const { spec } = record;
+    let members: PublicJwkMembers | undefined;
+    let jwk: PublicJwk | undefined;
+    let publicBytes: Uint8Array | undefined;
+    let fingerprint: string;
+    if (record.publicKey !== undefined) {
+      members = publicJwkMembers(record.publicKey);
+      jwk = publishedJwk(members, record.kid, record.version, spec.alg);
+      publicBytes = encodePublicKey(spec, record.publicKey, members);
+      fingerprint = jwkThumbprint(members);
+    } else if (
+      spec.klass === KeyClass.symmetric &&
+      record.secretKey !== undefined &&
+      mayReturnSecret(spec.exportPolicy, "get", true)
+    ) {
+      const bytes = toBytes(record.secretKey.export());
+      fingerprint = jwkThumbprint({ kty: "oct", k: b64url(bytes) });
+      bytes.fill(0);
+    } else {
+      if (record.scopedId === undefined) {
+        throw new TypeError(`${this.name}: a record of an opaque or non-exportable key needs a scopedId`);
+      }
+      fingerprint = record.scopedId;
+    }
+    if (record.opaquePublic !== undefined) publicBytes = record.opaquePublic;
+    derived = Object.freeze({ members, jwk, publicBytes, fingerprint });
+    this.#derived.set(record, derived);
+    return derived;
+  }
+
+  #ref(record: VersionRecord, primary: number, origin: SecretOrigin, includeSecret?: boolean): KeyRef {
+    const { spec } = record;
+    const derived = this.#derive(record);
+    let secret: Uint8Array | undefined;
+    if (record.secretKey !== undefined && record.publicOnly !== true && mayReturnSecret(spec.exportPolicy, origin, includeSecret)) {
+      secret =
+        spec.klass === KeyClass.asymmetric
+          ? encodePrivateKey(spec, record.secretKey)
+          : toBytes(record.secretKey.export());
+    }
+    const status =
+      record.version === primary ? KeyStatus.PRIMARY : record.version > primary ? KeyStatus.STAGED : KeyStatus.ACTIVE;
     const ref = createKeyRef({
       kid: record.kid,
       version: record.version,
+      status,
       type: spec.type,
       uses: spec.uses,
       exportPolicy: spec.exportPolicy,
       alg: spec.alg,
-      public: material.public,
+      uri: record.uri,
+      public: derived.publicBytes,
       material: secret,
-      tags: spec.tags,
-      fingerprint: material.fingerprint,
+      tags: record.backendTags === undefined ? spec.tags : { ...spec.tags, ...record.backendTags },
+      fingerprint: derived.fingerprint,
+      spec,
     });
     secret?.fill(0); // createKeyRef kept its own copy
     return ref;
   }
+}
+
+function rawX25519(publicKey: KeyObject): Uint8Array {
+  const der = bufferOf(toBytes(publicKey.export({ type: "spki", format: "der" })));
+  return new Uint8Array(der.subarray(der.length - 32));
 }

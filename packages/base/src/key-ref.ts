@@ -1,10 +1,11 @@
-import type { ExportPolicy, KeyAlg, KeyRef, KeyType, KeyUse } from "@keyprovider/core";
+import type { ExportPolicy, KeyAlg, KeyRef, KeyStatus, KeyType, KeyUse, NormalizedKeySpec } from "@keyprovider/core";
 import { b64url } from "./base64url.js";
 
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
 /**
- * What `JSON.stringify(ref)` produces: no secret, `public` as base64url.
+ * What `JSON.stringify(ref)` produces: no secret, `public` as base64url, and no `spec` (read it as
+ * `ref.spec`).
  *
  * @example
  * ```ts
@@ -15,6 +16,7 @@ const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 export interface KeyRefJson {
   readonly kid: string;
   readonly version: number;
+  readonly status: KeyStatus;
   readonly type: KeyType;
   readonly alg: KeyAlg;
   readonly uses: readonly KeyUse[];
@@ -32,8 +34,8 @@ export interface KeyRefJson {
  *
  * @example
  * ```ts
- * const fields: KeyRefFields = { kid, version: 1, type: "ed25519", alg: "ED25519", uses: ["sign"],
- *   exportPolicy: "public_only", tags: {}, fingerprint };
+ * const fields: KeyRefFields = { kid, version: 1, status: "primary", type: "ed25519", alg: "ED25519",
+ *   uses: ["sign"], exportPolicy: "public_only", tags: {}, fingerprint, spec };
  * ```
  */
 export type KeyRefFields = Omit<KeyRef, "uri" | "public" | "material"> & {
@@ -45,6 +47,8 @@ export type KeyRefFields = Omit<KeyRef, "uri" | "public" | "material"> & {
 class FrozenKeyRef {
   declare readonly kid: string;
   declare readonly version: number;
+  declare readonly status: KeyStatus;
+  declare readonly spec: NormalizedKeySpec;
   declare readonly type: KeyType;
   declare readonly alg: KeyAlg;
   declare readonly uses: readonly KeyUse[];
@@ -59,6 +63,7 @@ class FrozenKeyRef {
     return {
       kid: this.kid,
       version: this.version,
+      status: this.status,
       type: this.type,
       alg: this.alg,
       uses: this.uses,
@@ -87,8 +92,8 @@ class FrozenKeyRef {
  *
  * @example
  * ```ts
- * const ref = createKeyRef({ kid, version: 1, type: "symmetric", alg: "AES256_GCM",
- *   uses: ["encrypt"], exportPolicy: "secret_when_allowed", material: secret, tags: {}, fingerprint });
+ * const ref = createKeyRef({ kid, version: 1, status: "primary", type: "symmetric", alg: "AES256_GCM",
+ *   uses: ["encrypt"], exportPolicy: "secret_when_allowed", material: secret, tags: {}, fingerprint, spec });
  * JSON.stringify(ref); // {"kid":"…","material":"[redacted]",…}
  * ref.material;        // Uint8Array(32)
  * ```
@@ -97,6 +102,7 @@ export function createKeyRef(fields: KeyRefFields): KeyRef {
   const ref = new FrozenKeyRef() as unknown as Record<string, unknown>;
   ref["kid"] = fields.kid;
   ref["version"] = fields.version;
+  ref["status"] = fields.status;
   ref["type"] = fields.type;
   ref["alg"] = fields.alg;
   ref["uses"] = Object.isFrozen(fields.uses) ? fields.uses : Object.freeze([...fields.uses]);
@@ -113,5 +119,7 @@ export function createKeyRef(fields: KeyRefFields): KeyRef {
   }
   ref["tags"] = Object.isFrozen(fields.tags) ? fields.tags : Object.freeze({ ...fields.tags });
   ref["fingerprint"] = fields.fingerprint;
+  // Not enumerable, like material: a spread copy or a generic logger stays short.
+  Object.defineProperty(ref, "spec", { value: fields.spec, enumerable: false, writable: false, configurable: false });
   return Object.freeze(ref) as unknown as KeyRef;
 }

@@ -5,37 +5,12 @@ import {
   KeyClass,
   KeyType,
   KeyUse,
+  describeType,
+  displayValue,
   type KeySpec,
+  type NormalizedKeySpec,
 } from "@keyprovider/core";
-import { ALGORITHMS } from "./algorithms.js";
-import { describeType, displayValue } from "./guards.js";
-
-/**
- * A `KeySpec` after validation, with defaults filled in. Providers store it per version, so a
- * rotation reproduces the same size, encodings, label and tags.
- *
- * @example
- * ```ts
- * const spec = validateKeySpec({ klass: "asym", alg: "RSA_PSS_SHA256", uses: ["sign"], exportPolicy: "none" });
- * spec.sizeBits; // 3072
- * spec.encoding; // "PEM"
- * ```
- */
-export interface NormalizedKeySpec {
-  readonly klass: KeyClass;
-  readonly alg: KeyAlg;
-  readonly uses: readonly KeyUse[];
-  readonly exportPolicy: ExportPolicy;
-  /** Set for RSA (default 3072); unset until known for imports that do not state it. */
-  readonly sizeBits: number | undefined;
-  readonly encoding: "PEM" | "DER";
-  readonly publicFormat: "SubjectPublicKeyInfo" | "Raw";
-  readonly privateFormat: "PKCS8" | "Raw";
-  readonly label: string | undefined;
-  readonly tags: Readonly<Record<string, string>>;
-  /** The `KeyRef.type` of keys made from this spec. */
-  readonly type: KeyType;
-}
+import { ALGORITHMS, algorithmInfo } from "./algorithms.js";
 
 /**
  * Whether the spec is for creating a key (defaults such as the RSA size are filled in) or for
@@ -65,7 +40,7 @@ const FIELDS = [
 
 const LIMITS = { label: 256, tagCount: 50, tagKey: 128, tagValue: 256 } as const;
 
-function values(table: Readonly<Record<string, string>>): string {
+function values(table: Readonly<Record<string, string>> | readonly string[]): string {
   return Object.values(table)
     .map((value) => JSON.stringify(value))
     .join(", ");
@@ -98,15 +73,18 @@ function readFields(spec: KeySpec): Partial<Record<(typeof FIELDS)[number], unkn
 }
 
 /**
- * Validate a `KeySpec` and fill in defaults: that `klass`, `alg` and `uses` fit together, that
- * `sizeBits` and the encodings apply to the algorithm, and that label and tags are strings within
- * the limits every backend accepts (AWS KMS: 50 tags, keys up to 128 and values up to 256
- * characters). Only the spec's own properties are read, each once. Problems raise
+ * Validate a `KeySpec` and fill in defaults: `alg` may be a {@link KeyAlg} or its JOSE name
+ * (`"ES256"`) and comes back canonical; `klass` is derived from it (and refused when it contradicts
+ * it; `"opaque"` must be said); `uses` default to the algorithm's default uses and must make sense
+ * for it; `exportPolicy` defaults to `"none"`; `sizeBits` applies to RSA only; label and tags are
+ * strings within the limits every backend accepts (AWS KMS: 50 tags, keys up to 128 and values up to
+ * 256 characters). Only the spec's own properties are read, each once. Problems raise
  * `InvalidKeySpecError` naming the field and what is allowed.
  *
  * @example
  * ```ts
- * validateKeySpec({ klass: "sym", alg: "ED25519", uses: [], exportPolicy: "none" });
+ * validateKeySpec({ alg: "ES256" }).uses; // ["sign", "verify"]
+ * validateKeySpec({ klass: "sym", alg: "ED25519" });
  * // InvalidKeySpecError: KeySpec.klass: ED25519 is an asymmetric algorithm; use klass "asym" …
  * ```
  */
@@ -117,10 +95,18 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
   const purpose = options.purpose ?? "create";
   const f = readFields(spec);
 
-  const klass = oneOf("klass", f.klass, KeyClass);
-  const alg = oneOf("alg", f.alg, KeyAlg);
-  const exportPolicy = oneOf("exportPolicy", f.exportPolicy, ExportPolicy);
-  const info = ALGORITHMS[alg];
+  const named = typeof f.alg === "string" ? algorithmInfo(f.alg) : undefined;
+  if (named === undefined) {
+    fail(
+      "alg",
+      `must be one of ${values(KeyAlg)} or their JOSE names (${values([...new Set(Object.values(ALGORITHMS).map((i) => i.jose))])}), got ${displayValue(f.alg)}`,
+    );
+  }
+  const info = named;
+  const alg = info.alg;
+  const klass = f.klass === undefined ? info.klass : oneOf("klass", f.klass, KeyClass);
+  const exportPolicy =
+    f.exportPolicy === undefined ? ExportPolicy.NONE : oneOf("exportPolicy", f.exportPolicy, ExportPolicy);
   const opaque = klass === KeyClass.opaque;
 
   if (!opaque && info.klass !== klass) {
@@ -130,8 +116,11 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
     );
   }
 
-  if (!Array.isArray(f.uses)) fail("uses", `must be an array of ${values(KeyUse)}`);
-  const uses = [...new Set((f.uses as unknown[]).map((use) => oneOf("uses", use, KeyUse)))];
+  if (f.uses !== undefined && !Array.isArray(f.uses)) fail("uses", `must be an array of ${values(KeyUse)}`);
+  const uses =
+    f.uses === undefined
+      ? [...(opaque ? [] : info.defaultUses)]
+      : [...new Set((f.uses as unknown[]).map((use) => oneOf("uses", use, KeyUse)))];
   if (!opaque) {
     const refused = uses.filter((use) => !info.uses.includes(use));
     if (refused.length > 0) {
@@ -154,7 +143,7 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
       fail(
         "sizeBits",
         isRsa
-          ? `${alg} keys are 2048, 3072 or 4096 bits, got ${requested}`
+          ? `${alg} keys are ${[...info.sizes].sort().join(", ")} bits, got ${requested}`
           : `${alg} keys are always ${info.sizes[0]} bits; sizeBits applies to RSA keys only, got ${requested}`,
       );
     }
@@ -264,9 +253,10 @@ export function rotationSpec(previous: NormalizedKeySpec, overrides: unknown): N
     throw new TypeError(`specOverrides must be an object, got ${describeType(overrides)}`);
   }
   // Own properties only, each read once.
-  const changes = { ...(overrides ?? {}) } as Partial<KeySpec>;
+  const changes = { ...(overrides ?? {}) } as Record<string, unknown>;
   for (const field of ["klass", "alg"] as const) {
-    if (changes[field] !== undefined && changes[field] !== previous[field]) {
+    const changed = field === "alg" && typeof changes[field] === "string" ? algorithmInfo(changes[field])?.alg : changes[field];
+    if (changes[field] !== undefined && changed !== previous[field]) {
       fail(
         field,
         `a rotation keeps the ${field === "alg" ? "algorithm" : "class"} of the key (${previous[field]}); create a new key for ${displayValue(changes[field])}`,
@@ -276,7 +266,7 @@ export function rotationSpec(previous: NormalizedKeySpec, overrides: unknown): N
   // The label lives in tags.label; take it out so an overridden label replaces it.
   const previousTags = { ...previous.tags };
   if (previous.label !== undefined) delete previousTags["label"];
-  const base: KeySpec = {
+  const base: Record<string, unknown> = {
     klass: previous.klass,
     alg: previous.alg,
     uses: previous.uses,
@@ -294,7 +284,7 @@ export function rotationSpec(previous: NormalizedKeySpec, overrides: unknown): N
     ...(previous.label !== undefined ? { label: previous.label } : {}),
     tags: previousTags,
   };
-  const next = validateKeySpec({ ...base, ...changes });
+  const next = validateKeySpec({ ...base, ...changes } as unknown as KeySpec);
   if (POLICY_ORDER.indexOf(next.exportPolicy) < POLICY_ORDER.indexOf(previous.exportPolicy)) {
     // As in KMS and Vault, a key that was not exportable does not become exportable by rotating it.
     fail(

@@ -1,4 +1,4 @@
-import { KeyExistsError, KeyNotFoundError } from "@keyprovider/core";
+import { KeyExistsError, KeyNotFoundError, quoteForMessage } from "@keyprovider/core";
 import { MAX_KEY_VERSION } from "./guards.js";
 
 interface Entry<T> {
@@ -7,6 +7,8 @@ interface Entry<T> {
   readonly retired: Set<number>;
   /** The highest version ever issued for this kid. */
   highest: number;
+  /** The version reads without a version use. */
+  primary: number;
 }
 
 /**
@@ -47,13 +49,32 @@ export class VersionStore<T> {
     return this.#keys.has(kid);
   }
 
-  /** A version, or the latest; `KeyNotFoundError` if there is none. */
+  /** A version, or the primary; `KeyNotFoundError` if there is none. */
   get(kid: string, version?: number): T {
-    const entry = this.#entry(kid);
-    const wanted = version ?? this.#latest(entry);
-    const record = entry.versions.get(wanted);
+    const record = this.find(kid, version);
     if (record === undefined) throw new KeyNotFoundError(kid, version);
     return record;
+  }
+
+  /** A version, or the primary; `undefined` if there is none. */
+  find(kid: string, version?: number): T | undefined {
+    const entry = this.#keys.get(kid);
+    return entry?.versions.get(version ?? entry.primary);
+  }
+
+  /** The live versions (ascending) and the primary of a kid, or `undefined`. */
+  listing(kid: string): { readonly versions: number[]; readonly primary: number } | undefined {
+    const entry = this.#keys.get(kid);
+    if (entry === undefined) return undefined;
+    return { versions: [...entry.versions.keys()].sort((a, b) => a - b), primary: entry.primary };
+  }
+
+  /** Make a live version the primary; `false` if it is not live. */
+  setPrimary(kid: string, version: number): boolean {
+    const entry = this.#keys.get(kid);
+    if (entry?.versions.has(version) !== true) return false;
+    entry.primary = version;
+    return true;
   }
 
   /** Live versions, ascending; `KeyNotFoundError` for an unknown kid. */
@@ -78,42 +99,57 @@ export class VersionStore<T> {
    * number is `highest + 1` (1 for a new kid); with one, it must be neither live nor destroyed
    * (`KeyExistsError`). With `expected`, the kid must still be the one the token was taken from
    * (`KeyNotFoundError` otherwise). `make` builds the record for the chosen number and may throw to
-   * abort.
+   * abort. The new version becomes primary when it is the kid's first, or when `activate` is true
+   * (the default) and it is newer than the primary; otherwise it is staged (or back-filled).
    */
   add(
     kid: string,
     version: number | undefined,
     make: (version: number) => T,
     expected?: VersionStoreToken,
+    activate = true,
   ): T {
     const entry = this.#keys.get(kid);
     if (expected !== undefined && entry !== expected) throw new KeyNotFoundError(kid);
     const chosen = version ?? (entry?.highest ?? 0) + 1;
     if (chosen > MAX_KEY_VERSION) {
-      throw new RangeError(
-        `Key ${JSON.stringify(kid.slice(0, 80))} has used every version number up to ${MAX_KEY_VERSION}`,
-      );
+      throw new RangeError(`Key ${quoteForMessage(kid)} has used every version number up to ${MAX_KEY_VERSION}`);
     }
     if (entry?.versions.has(chosen)) throw new KeyExistsError(kid, chosen);
     if (entry?.retired.has(chosen)) throw new KeyExistsError(kid, chosen, { retired: true });
     const record = make(chosen);
     if (entry === undefined) {
-      this.#keys.set(kid, { versions: new Map([[chosen, record]]), retired: new Set(), highest: chosen });
+      this.#keys.set(kid, {
+        versions: new Map([[chosen, record]]),
+        retired: new Set(),
+        highest: chosen,
+        primary: chosen,
+      });
     } else {
       entry.versions.set(chosen, record);
       entry.highest = Math.max(entry.highest, chosen);
+      if (activate && chosen > entry.primary) entry.primary = chosen;
     }
     return record;
   }
 
-  /** Remove one version, or all; `true` only if something was removed. The last version takes the kid with it. */
+  /**
+   * Remove one version, or all; `true` only if something was removed. The last version takes the kid
+   * with it. When the primary goes, the newest older live version becomes primary, or else the
+   * oldest newer one (the first staged).
+   */
   delete(kid: string, version?: number): boolean {
     const entry = this.#keys.get(kid);
     if (entry === undefined) return false;
     if (version === undefined) return this.#keys.delete(kid);
     const removed = entry.versions.delete(version);
     if (removed) entry.retired.add(version);
-    if (entry.versions.size === 0) this.#keys.delete(kid);
+    if (entry.versions.size === 0) {
+      this.#keys.delete(kid);
+    } else if (removed && version === entry.primary) {
+      const live = [...entry.versions.keys()].sort((a, b) => a - b);
+      entry.primary = live.filter((v) => v < version).at(-1) ?? live[0]!;
+    }
     return removed;
   }
 
@@ -123,9 +159,4 @@ export class VersionStore<T> {
     return entry;
   }
 
-  #latest(entry: Entry<T>): number {
-    let latest = 0;
-    for (const version of entry.versions.keys()) if (version > latest) latest = version;
-    return latest;
-  }
 }

@@ -18,7 +18,9 @@ export type KeyClass = (typeof KeyClass)[keyof typeof KeyClass];
 
 /**
  * The algorithm a key is for. Each value equals its member name, so `KeyAlg.ED25519` and the
- * literal `"ED25519"` are interchangeable.
+ * literal `"ED25519"` are interchangeable. Beside the seven original algorithms, every asymmetric
+ * JWS (RFC 7518) signature algorithm identity providers sign with: RS256/384/512 (RSASSA-PKCS1-v1_5),
+ * PS384/512 and ES384/512. `jwsAlgorithm(alg)` gives the JOSE name of each.
  *
  * @example
  * ```ts
@@ -34,6 +36,13 @@ export const KeyAlg = {
   RSA_OAEP_SHA256: "RSA_OAEP_SHA256",
   RSA_PSS_SHA256: "RSA_PSS_SHA256",
   ECDSA_P256_SHA256: "ECDSA_P256_SHA256",
+  RSA_PKCS1_SHA256: "RSA_PKCS1_SHA256",
+  RSA_PKCS1_SHA384: "RSA_PKCS1_SHA384",
+  RSA_PKCS1_SHA512: "RSA_PKCS1_SHA512",
+  RSA_PSS_SHA384: "RSA_PSS_SHA384",
+  RSA_PSS_SHA512: "RSA_PSS_SHA512",
+  ECDSA_P384_SHA384: "ECDSA_P384_SHA384",
+  ECDSA_P521_SHA512: "ECDSA_P521_SHA512",
 } as const;
 /** One of the {@link KeyAlg} values. */
 export type KeyAlg = (typeof KeyAlg)[keyof typeof KeyAlg];
@@ -123,6 +132,17 @@ export const ProviderFeature = {
   MIRROR: "mirror",
   FAILOVER: "failover",
   REMOTE: "remote",
+  PERSIST: "persist",
+  /** `sign` and `verify` work for the keys whose uses allow them. */
+  SIGN: "sign",
+  /** `encrypt` and `decrypt` work for the keys whose uses allow them. */
+  ENCRYPT: "encrypt",
+  /** `deriveSharedSecret` works for X25519 keys. */
+  DERIVE: "derive",
+  /** `rotateKey(kid, { activate: false })` and `activateVersion`. */
+  STAGE: "stage",
+  /** `exportKey` of public keys (and of secrets where the export policy allows). */
+  EXPORT: "export",
 } as const;
 /** One of the {@link ProviderFeature} values. */
 export type ProviderFeature = (typeof ProviderFeature)[keyof typeof ProviderFeature];
@@ -141,4 +161,35 @@ export const LIMITS = {
   maxRandomBytes: 65_536,
   /** Largest HKDF-SHA256 output: 255 × HashLen (RFC 5869 §2.3). */
   maxHkdfLength: 8_160,
+  /** Largest plaintext `encrypt` accepts, in bytes (64 MiB). */
+  maxPlaintextBytes: 67_108_864,
+  /** Highest key version: versions are signed 32-bit integers in every backend we map to. */
+  maxKeyVersion: 2_147_483_647,
+  /** Longest kid of keyprovider's own providers (DESIGN §7.1). */
+  maxKidLength: 128,
+  /** Largest message `sign` and `verify` accept, in bytes (64 MiB). */
+  maxMessageBytes: 67_108_864,
 } as const;
+
+/**
+ * The state of one version of a key. Each kid has one primary version: reads and operations without
+ * a version use it. `rotateKey` makes the new version primary, unless called with
+ * `{ activate: false }`, which stages it: published in `jwks()` so verifiers can fetch it before it
+ * signs, but not used by default until `activateVersion`. Every live version newer than the primary
+ * is staged; every older one is active (it still verifies, decrypts and is published with
+ * `allVersions`).
+ *
+ * @example
+ * ```ts
+ * import { KeyStatus } from "@keyprovider/core";
+ * const next = await provider.rotateKey(kid, { activate: false });
+ * next.status === KeyStatus.STAGED; // true
+ * ```
+ */
+export const KeyStatus = {
+  PRIMARY: "primary",
+  ACTIVE: "active",
+  STAGED: "staged",
+} as const;
+/** One of the {@link KeyStatus} values. */
+export type KeyStatus = (typeof KeyStatus)[keyof typeof KeyStatus];

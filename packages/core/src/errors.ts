@@ -2,16 +2,65 @@ const BRAND: unique symbol = Symbol.for("keyprovider.error") as never;
 
 /**
  * Quote a caller-supplied identifier (a kid, a provider name) for an error message, bounded so
- * hostile input such as a 1 MB token header stays short. Never pass secrets to it.
+ * hostile input such as a 1 MB token header stays short. Values that are not strings are described
+ * by type. Never pass secrets to it; for values that might be secrets use {@link displayValue}.
  *
  * @example
  * ```ts
  * throw new TypeError(`unknown kid ${quoteForMessage(kid)}`); // unknown kid "abc"
  * ```
  */
-export function quoteForMessage(value: string, max = 80): string {
+export function quoteForMessage(value: unknown, max = 80): string {
+  if (typeof value !== "string") return describeType(value);
   const shown = value.length > max ? `${value.slice(0, max)}…` : value;
   return JSON.stringify(shown);
+}
+
+/**
+ * Describe a value's type for an error message without revealing its contents.
+ *
+ * @example
+ * ```ts
+ * describeType("hunter2");         // "a string of 7 characters"
+ * describeType(new Uint8Array(3)); // "a Uint8Array of 3 bytes"
+ * ```
+ */
+export function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Uint8Array) return `a ${value.constructor.name} of ${value.length} bytes`;
+  switch (typeof value) {
+    case "number":
+      return Number.isNaN(value) ? "NaN" : `the number ${value}`;
+    case "string":
+      return `a string of ${value.length} characters`;
+    case "object":
+      return `an object (${(value as object).constructor?.name ?? "null prototype"})`;
+    default:
+      return typeof value;
+  }
+}
+
+/**
+ * Show a caller-supplied value that might be a secret passed in the wrong place: short
+ * identifier-like strings (an enum value, a field name) are quoted so the mistake is visible;
+ * anything else is described by type only.
+ *
+ * @example
+ * ```ts
+ * displayValue("asymmetric");            // "\"asymmetric\""
+ * displayValue("sk_live_9f8e7d6c5b4a…"); // "a string of 40 characters"
+ * ```
+ */
+export function displayValue(value: unknown): string {
+  if (
+    typeof value === "string" &&
+    /^[A-Za-z0-9_.:+-]{1,32}$/.test(value) &&
+    !/\d{6}|[A-Za-z0-9]{24}/.test(value)
+  ) {
+    return JSON.stringify(value);
+  }
+  return describeType(value);
 }
 
 /**
@@ -43,6 +92,8 @@ export interface KeyProviderErrorOptions {
 export class KeyProviderError extends Error {
   /** The stable code of this class; subclasses override it. */
   static readonly code: string = "ERR_KEY_PROVIDER";
+  /** Every code an instance of this class may carry; `isInstance` matches exactly these. */
+  static readonly codes: readonly string[] = [];
   /** A stable string to switch on. */
   readonly code: string;
   declare readonly [BRAND]: true;
@@ -64,14 +115,15 @@ export class KeyProviderError extends Error {
    * ```
    */
   static isInstance<P extends KeyProviderError>(
-    this: { readonly code: string; readonly prototype: P },
+    this: { readonly code: string; readonly codes: readonly string[]; readonly prototype: P },
     value: unknown,
   ): value is P {
     if (typeof value !== "object" || value === null) return false;
     if ((value as { [BRAND]?: unknown })[BRAND] !== true) return false;
     if (this.code === KeyProviderError.code) return true;
     const code = (value as { code?: unknown }).code;
-    return typeof code === "string" && (code === this.code || code.startsWith(`${this.code}_`));
+    // Exact codes only: a code such as ERR_NOT_SUPPORTED_X is not a NotSupportedError.
+    return typeof code === "string" && (code === this.code || this.codes.includes(code));
   }
 }
 
@@ -287,15 +339,18 @@ export class ProviderPermissionError extends KeyProviderError {
  * if (err.code === "ERR_REMOTE_JWKS_TIMEOUT") { … }
  * ```
  */
-export type RemoteJwksErrorCode =
-  | "ERR_REMOTE_JWKS_TIMEOUT"
-  | "ERR_REMOTE_JWKS_HTTP_STATUS"
-  | "ERR_REMOTE_JWKS_TOO_LARGE"
-  | "ERR_REMOTE_JWKS_INVALID"
-  | "ERR_REMOTE_JWKS_INSECURE_URL"
-  | "ERR_REMOTE_JWKS_ISSUER_MISMATCH"
-  | "ERR_REMOTE_JWKS_NETWORK"
-  | "ERR_REMOTE_JWKS_AMBIGUOUS_KID";
+export type RemoteJwksErrorCode = (typeof REMOTE_JWKS_CODES)[number];
+
+const REMOTE_JWKS_CODES = [
+  "ERR_REMOTE_JWKS_TIMEOUT",
+  "ERR_REMOTE_JWKS_HTTP_STATUS",
+  "ERR_REMOTE_JWKS_TOO_LARGE",
+  "ERR_REMOTE_JWKS_INVALID",
+  "ERR_REMOTE_JWKS_INSECURE_URL",
+  "ERR_REMOTE_JWKS_ISSUER_MISMATCH",
+  "ERR_REMOTE_JWKS_NETWORK",
+  "ERR_REMOTE_JWKS_AMBIGUOUS_KID",
+] as const;
 
 /**
  * Fetching or validating a remote JWK Set failed. `code` says how.
@@ -311,6 +366,8 @@ export type RemoteJwksErrorCode =
  */
 export class RemoteJwksError extends KeyProviderError {
   static override readonly code = "ERR_REMOTE_JWKS";
+  /** The family of codes, matched explicitly by `isInstance`. */
+  static override readonly codes: readonly string[] = REMOTE_JWKS_CODES;
   declare readonly code: RemoteJwksErrorCode;
   readonly url: string | undefined;
   readonly status: number | undefined;
@@ -376,3 +433,242 @@ export class InvalidProviderError extends KeyProviderError {
   static override readonly code = "ERR_INVALID_PROVIDER";
   declare readonly code: "ERR_INVALID_PROVIDER";
 }
+
+/**
+ * The operation is not among the key's `uses` (signing with a key made for verification only,
+ * decrypting with an encrypt-only key). Raised before any cryptography.
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (KeyUsageError.isInstance(err)) console.error(err.kid, "cannot", err.use);
+ * }
+ * ```
+ */
+export class KeyUsageError extends KeyProviderError {
+  static override readonly code = "ERR_KEY_USAGE";
+  declare readonly code: "ERR_KEY_USAGE";
+  readonly kid: string;
+  readonly version: number | undefined;
+  /** The use the operation needs, such as `"sign"` or `"decaps"`. */
+  readonly use: string;
+
+  constructor(kid: string, version: number | undefined, use: string, message: string, options?: KeyProviderErrorOptions) {
+    super(message, options);
+    this.kid = kid;
+    this.version = version;
+    this.use = use;
+  }
+}
+
+/**
+ * The key's export policy does not let its secret out (`exportKey(kid, { private: true })` of a key
+ * whose policy is not `secret_when_allowed`).
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (ExportNotAllowedError.isInstance(err)) console.error(err.exportPolicy);
+ * }
+ * ```
+ */
+export class ExportNotAllowedError extends KeyProviderError {
+  static override readonly code = "ERR_EXPORT_NOT_ALLOWED";
+  declare readonly code: "ERR_EXPORT_NOT_ALLOWED";
+  readonly kid: string;
+  readonly exportPolicy: string;
+
+  constructor(kid: string, exportPolicy: string, options?: KeyProviderErrorOptions) {
+    super(
+      `Key ${quoteForMessage(kid)} has export policy ${JSON.stringify(exportPolicy)}, so its secret never leaves the provider; use it in place (sign, decrypt, deriveSharedSecret) or export the public key`,
+      options,
+    );
+    this.kid = kid;
+    this.exportPolicy = exportPolicy;
+  }
+}
+
+/**
+ * A ciphertext could not be decrypted. Deliberately one error with one message for every cause (a
+ * changed byte anywhere, other associated data, another kid), so it tells an attacker nothing.
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (DecryptionError.isInstance(err)) return res.status(400).end();
+ * }
+ * ```
+ */
+export class DecryptionError extends KeyProviderError {
+  static override readonly code = "ERR_DECRYPTION_FAILED";
+  declare readonly code: "ERR_DECRYPTION_FAILED";
+
+  constructor(options?: KeyProviderErrorOptions) {
+    super(
+      "The ciphertext could not be decrypted: it is damaged, was made under another key, or the associated data differs",
+      options,
+    );
+  }
+}
+
+/**
+ * A caller-chosen kid (in `importKey`) is not one keyprovider's providers accept: 1–128 characters
+ * of `A-Z a-z 0-9 _ -` (DESIGN §7.1).
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (InvalidKidError.isInstance(err)) console.error(err.message);
+ * }
+ * ```
+ */
+export class InvalidKidError extends KeyProviderError {
+  static override readonly code = "ERR_INVALID_KID";
+  declare readonly code: "ERR_INVALID_KID";
+}
+
+/**
+ * The reasons {@link InvalidTokenError} gives.
+ *
+ * @example
+ * ```ts
+ * if (err.reason === "key_not_allowed") { … }
+ * ```
+ */
+export type InvalidTokenReason =
+  | "malformed"
+  | "header"
+  | "alg"
+  | "kid"
+  | "key_not_allowed"
+  | "signature"
+  | "claims";
+
+/**
+ * A JWT was refused by `verifyJwt` or `jwtKeyResolver` before or instead of its claims being checked:
+ * malformed, an unknown `crit` or `b64: false` header, an `alg` that is not the key's, a kid that is
+ * unknown or not allowed, or a bad signature. Claim failures keep jose's own errors.
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (InvalidTokenError.isInstance(err)) return res.status(401).send(err.reason);
+ * }
+ * ```
+ */
+export class InvalidTokenError extends KeyProviderError {
+  static override readonly code = "ERR_INVALID_TOKEN";
+  declare readonly code: "ERR_INVALID_TOKEN";
+  readonly reason: InvalidTokenReason;
+
+  constructor(reason: InvalidTokenReason, message: string, options?: KeyProviderErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/**
+ * A stored record failed authentication or is malformed: edited, truncated, or moved to another kid
+ * or version. It is never served. `record` names it (a path relative to the store).
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (StoreIntegrityError.isInstance(err)) console.error("restore", err.record, "from a backup");
+ * }
+ * ```
+ */
+export class StoreIntegrityError extends KeyProviderError {
+  static override readonly code = "ERR_STORE_INTEGRITY";
+  declare readonly code: "ERR_STORE_INTEGRITY";
+  readonly record: string | undefined;
+
+  constructor(message: string, options?: KeyProviderErrorOptions & { readonly record?: string }) {
+    super(message, options);
+    this.record = options?.record;
+  }
+}
+
+/**
+ * A key store could not be opened with the key-encryption key given: a wrong passphrase or key, or a
+ * KEK provider that cannot unwrap the store's data key. Nothing was changed.
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (StoreUnlockError.isInstance(err)) console.error("check KEYPROVIDER_PASSPHRASE");
+ * }
+ * ```
+ */
+export class StoreUnlockError extends KeyProviderError {
+  static override readonly code = "ERR_STORE_UNLOCK";
+  declare readonly code: "ERR_STORE_UNLOCK";
+}
+
+/**
+ * A key store's files are not private: a directory writable by group or others, a file readable by
+ * them, or a symlink where a record should be. `path` names it; the message says what to fix.
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (InsecureStoreError.isInstance(err)) console.error(err.message); // … run chmod 700 …
+ * }
+ * ```
+ */
+export class InsecureStoreError extends KeyProviderError {
+  static override readonly code = "ERR_STORE_INSECURE";
+  declare readonly code: "ERR_STORE_INSECURE";
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: KeyProviderErrorOptions) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
+/**
+ * Every error class of the family, so `switch (err.code)` narrows to the class with its fields.
+ *
+ * @example
+ * ```ts
+ * function status(err: AnyKeyProviderError): number {
+ *   switch (err.code) {
+ *     case "ERR_KEY_NOT_FOUND": return 404;          // err is KeyNotFoundError
+ *     case "ERR_PROVIDER_UNAVAILABLE": return err.retryable ? 503 : 500;
+ *     default: return 500;
+ *   }
+ * }
+ * ```
+ */
+export type AnyKeyProviderError =
+  | KeyNotFoundError
+  | KeyExistsError
+  | InvalidKeySpecError
+  | InvalidKeyMaterialError
+  | UnsupportedAlgorithmError
+  | NotSupportedError
+  | KeyUnavailableError
+  | ProviderUnavailableError
+  | ProviderPermissionError
+  | RemoteJwksError
+  | ProviderNotFoundError
+  | InvalidProviderError
+  | KeyUsageError
+  | ExportNotAllowedError
+  | DecryptionError
+  | InvalidKidError
+  | InvalidTokenError
+  | StoreIntegrityError
+  | StoreUnlockError
+  | InsecureStoreError;
+
+/**
+ * Every stable `code` a keyprovider error carries.
+ *
+ * @example
+ * ```ts
+ * const code: KeyProviderErrorCode = "ERR_KEY_NOT_FOUND";
+ * ```
+ */
+export type KeyProviderErrorCode = AnyKeyProviderError["code"];

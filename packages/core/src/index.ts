@@ -1,38 +1,83 @@
-export { ExportPolicy, KeyAlg, KeyClass, KeyType, KeyUse, LIMITS, ProviderFeature } from "./constants.js";
+export {
+  ExportPolicy,
+  KeyAlg,
+  KeyClass,
+  KeyStatus,
+  KeyType,
+  KeyUse,
+  LIMITS,
+  ProviderFeature,
+} from "./constants.js";
 export type {
+  CallOptions,
+  DecryptOptions,
+  EcKeySpec,
+  EncryptOptions,
+  ExportKeyOptions,
   GetKeyOptions,
   HkdfOptions,
   ImportKeyOptions,
+  Jwk,
   JwkAlgorithm,
   Jwks,
   JwksOptions,
+  KeyInput,
+  KeyInputFormat,
+  KeyOperationOptions,
+  KeyPairEncoding,
   KeyProvider,
   KeyRef,
   KeySpec,
+  KeySpecCommon,
   ListKeysOptions,
+  NormalizedKeySpec,
+  OkpKeySpec,
+  OpaqueKeySpec,
   ProviderSupports,
   PublicJwk,
   RotateKeyOptions,
   RotationOverrides,
+  RsaKeySize,
+  RsaKeySpec,
+  SymmetricKeySpec,
 } from "./types.js";
+export { jwsAlgorithm, keyAlgFromJws } from "./jose.js";
+export type { JoseAlgorithm, JoseAlgorithmOf, JoseAlgorithms, JwsAlgorithm } from "./jose.js";
+export { isValidKid, parseVersionedKid, versionedKid } from "./kid.js";
 export {
+  DecryptionError,
+  ExportNotAllowedError,
+  InsecureStoreError,
   InvalidKeyMaterialError,
   InvalidKeySpecError,
+  InvalidKidError,
   InvalidProviderError,
+  InvalidTokenError,
   KeyExistsError,
   KeyNotFoundError,
   KeyProviderError,
   KeyUnavailableError,
+  KeyUsageError,
   NotSupportedError,
   ProviderNotFoundError,
   ProviderPermissionError,
   ProviderUnavailableError,
   RemoteJwksError,
+  StoreIntegrityError,
+  StoreUnlockError,
   UnsupportedAlgorithmError,
+  describeType,
+  displayValue,
   quoteForMessage,
 } from "./errors.js";
-export type { KeyProviderErrorOptions, RemoteJwksErrorCode } from "./errors.js";
+export type {
+  AnyKeyProviderError,
+  InvalidTokenReason,
+  KeyProviderErrorCode,
+  KeyProviderErrorOptions,
+  RemoteJwksErrorCode,
+} from "./errors.js";
 export { PROVIDER_API_VERSION, defineProvider, isProviderDefinition } from "./provider-definition.js";
 export type { ProviderContext, ProviderDefinition, ProviderDefinitionInput } from "./provider-definition.js";
 export { FIRST_PARTY_PROVIDERS, createRegistry } from "./registry.js";
-export type { ProviderLoader, ProviderRegistry, RegistryOptions } from "./registry.js";
+export type { ProviderLoader, ProviderRegistry, RegistryEntries, RegistryOptions } from "./registry.js";

@@ -34,7 +34,9 @@ export interface ProviderContext {
 
 /**
  * A provider as the registry knows it: a name, aliases and a factory. Made by
- * {@link defineProvider}; each provider package default-exports one.
+ * {@link defineProvider}; each provider package default-exports one. The type parameters carry the
+ * literal name and aliases and the options type, so a registry built from definitions type-checks
+ * `registry.create(name, options)`.
  *
  * @example
  * ```ts
@@ -42,9 +44,14 @@ export interface ProviderContext {
  * local.name; // "LocalKeyProvider"
  * ```
  */
-export interface ProviderDefinition<Options = unknown, P extends KeyProvider = KeyProvider> {
-  readonly name: string;
-  readonly aliases: readonly string[];
+export interface ProviderDefinition<
+  Name extends string = string,
+  Alias extends string = string,
+  Options = unknown,
+  P extends KeyProvider = KeyProvider,
+> {
+  readonly name: Name;
+  readonly aliases: readonly Alias[];
   readonly apiVersion: typeof PROVIDER_API_VERSION;
   create(options: Options, ctx: ProviderContext): P | Promise<P>;
 }
@@ -54,22 +61,28 @@ export interface ProviderDefinition<Options = unknown, P extends KeyProvider = K
  *
  * @example
  * ```ts
- * const input: ProviderDefinitionInput<{ region: string }> = {
+ * const input: ProviderDefinitionInput<"MyKeyProvider", readonly ["mine"], { region: string }, MyKeyProvider> = {
  *   name: "MyKeyProvider", aliases: ["mine"], apiVersion: 1,
  *   create: (options) => new MyKeyProvider(options),
  * };
  * ```
  */
-export interface ProviderDefinitionInput<Options, P extends KeyProvider> {
-  readonly name: string;
-  readonly aliases?: readonly string[];
+export interface ProviderDefinitionInput<
+  Name extends string,
+  Aliases extends readonly string[],
+  Options,
+  P extends KeyProvider,
+> {
+  readonly name: Name;
+  readonly aliases?: Aliases;
   readonly apiVersion: typeof PROVIDER_API_VERSION;
   create(options: Options, ctx: ProviderContext): P | Promise<P>;
 }
 
 /**
  * Declare a provider for the registry. The result is frozen and branded, so the registry and
- * `discoverProviders` can tell it from look-alike objects. Calling it has no side effects.
+ * `discoverProviders` can tell it from look-alike objects. Calling it has no side effects. The name
+ * and aliases keep their literal types, so `createRegistry({ providers: [definition] })` knows them.
  *
  * @example
  * ```ts
@@ -83,13 +96,17 @@ export interface ProviderDefinitionInput<Options, P extends KeyProvider> {
  * });
  * ```
  */
-export function defineProvider<Options = unknown, P extends KeyProvider = KeyProvider>(
-  input: ProviderDefinitionInput<Options, P>,
-): ProviderDefinition<Options, P> {
+export function defineProvider<
+  const Name extends string,
+  const Aliases extends readonly string[] = readonly [],
+  Options = unknown,
+  P extends KeyProvider = KeyProvider,
+>(input: ProviderDefinitionInput<Name, Aliases, Options, P>): ProviderDefinition<Name, Aliases[number], Options, P> {
   if (typeof input !== "object" || input === null) {
     throw new TypeError("defineProvider() takes an object: { name, aliases, apiVersion: 1, create }");
   }
-  const { name, aliases = [], apiVersion } = input;
+  const { name, apiVersion } = input;
+  const aliases: readonly string[] = input.aliases ?? [];
   const supported: number = PROVIDER_API_VERSION;
   assertProviderName(name, "name");
   if (!Array.isArray(aliases)) throw new TypeError("defineProvider(): aliases must be an array of names");
@@ -102,7 +119,7 @@ export function defineProvider<Options = unknown, P extends KeyProvider = KeyPro
   if (typeof input.create !== "function") throw new TypeError("defineProvider(): create must be a function");
   const definition = {
     name,
-    aliases: Object.freeze([...new Set(aliases)].filter((alias) => alias !== name)),
+    aliases: Object.freeze([...new Set(aliases)].filter((alias) => alias !== name)) as readonly Aliases[number][],
     apiVersion,
     create: (options: Options, ctx: ProviderContext) => input.create(options, ctx),
   };

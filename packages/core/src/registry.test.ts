@@ -69,6 +69,7 @@ describe("createRegistry", () => {
     expect(loader).toHaveBeenCalledTimes(1);
     // After loading, the canonical name is known too.
     expect(registry.has("InMemoryKeyProvider")).toBe(true);
+    // @ts-expect-error: statically the registry knows only its loader names
     await registry.create("InMemoryKeyProvider");
     expect(loader).toHaveBeenCalledTimes(1);
   });
@@ -109,6 +110,7 @@ describe("createRegistry", () => {
 
   it("an unknown name lists the known names and the package to install", async () => {
     const registry = createRegistry({ providers: [memory] });
+    // @ts-expect-error: an unknown name does not compile, and is still refused at run time
     const error = (await registry.create("local").catch((e: unknown) => e)) as ProviderNotFoundError;
     expect(error).toBeInstanceOf(ProviderNotFoundError);
     expect(error.providerName).toBe("local");
@@ -120,8 +122,10 @@ describe("createRegistry", () => {
 
   it("an unknown third-party name suggests a case-insensitive match", async () => {
     const registry = createRegistry({ providers: [memory] });
+    // @ts-expect-error: an unknown name does not compile
     const error = (await registry.get("InMemory").catch((e: unknown) => e)) as ProviderNotFoundError;
     expect(error.packageName).toBeUndefined();
+    // @ts-expect-error: an unknown name does not compile
     const typo = (await registry.get("INMEMORY").catch((e: unknown) => e)) as ProviderNotFoundError;
     expect(typo.message).toContain('Did you mean "inmemory"?');
   });

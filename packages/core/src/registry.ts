@@ -20,6 +20,7 @@ export const FIRST_PARTY_PROVIDERS: readonly {
   { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms" },
   { name: "RemoteJwksKeyProvider", aliases: ["remote-jwks"], packageName: "@keyprovider/remote-jwks" },
   { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored" },
+  { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file" },
 ]);
 
 /**
@@ -43,22 +44,56 @@ export type ProviderLoader = () => Promise<ProviderDefinition | { readonly defau
  * };
  * ```
  */
-export interface RegistryOptions {
+export interface RegistryOptions<
+  Definitions extends readonly ProviderDefinition[] = readonly ProviderDefinition[],
+  Loaders extends Readonly<Record<string, ProviderLoader>> = Readonly<Record<string, ProviderLoader>>,
+> {
   /** Definitions available at once. */
-  readonly providers?: readonly ProviderDefinition[];
+  readonly providers?: Definitions;
   /** Names whose package is imported only when first asked for. */
-  readonly loaders?: Readonly<Record<string, ProviderLoader>>;
+  readonly loaders?: Loaders;
 }
 
 /**
+ * What a registry knows about each name: the options its provider takes and the provider it makes.
+ *
+ * @example
+ * ```ts
+ * type Known = RegistryEntries<readonly [typeof local], {}>;
+ * // { LocalKeyProvider: { options: LocalKeyProviderOptions | undefined; provider: LocalKeyProvider }; local: … }
+ * ```
+ */
+export type RegistryEntries<
+  Definitions extends readonly ProviderDefinition[],
+  Loaders extends Readonly<Record<string, ProviderLoader>>,
+> = {
+  readonly [D in Definitions[number] as D["name"] | D["aliases"][number]]: D extends ProviderDefinition<
+    string,
+    string,
+    infer Options,
+    infer P
+  >
+    ? { readonly options: Options; readonly provider: P }
+    : never;
+} & {
+  readonly [N in keyof Loaders]: { readonly options: unknown; readonly provider: KeyProvider };
+};
+
+/** Entries of a registry whose names are not known statically. @internal */
+type AnyEntries = Readonly<Record<string, { readonly options: unknown; readonly provider: KeyProvider }>>;
+
+/**
  * Providers by name, the way Python entry points work: canonical class names plus short aliases.
+ * Built from definitions, it knows their names and options types: `create("local", options)` is
+ * type-checked and an unknown name does not compile (and is still `ProviderNotFoundError` at run
+ * time, for names that come from configuration).
  *
  * @example
  * ```ts
  * const provider = await registry.create("local");
  * ```
  */
-export interface ProviderRegistry {
+export interface ProviderRegistry<Entries extends object = AnyEntries> {
   /** Add a definition under its name and aliases. Re-registering the same definition is a no-op. */
   register(definition: ProviderDefinition): void;
   /** Whether `get(name)` can succeed without throwing `ProviderNotFoundError`. */
@@ -66,9 +101,12 @@ export interface ProviderRegistry {
   /** Every name `get` accepts (names, aliases and loader names), sorted. */
   list(): string[];
   /** The definition for a name or alias, loading its package if needed. */
-  get(name: string): Promise<ProviderDefinition>;
+  get(name: keyof Entries & string): Promise<ProviderDefinition>;
   /** Create a provider by name or alias with its options. */
-  create(name: string, options?: unknown): Promise<KeyProvider>;
+  create<N extends keyof Entries & string>(
+    name: N,
+    options?: Entries[N] extends { readonly options: infer O } ? O : unknown,
+  ): Promise<Entries[N] extends { readonly provider: infer P } ? P : KeyProvider>;
 }
 
 const MAX_COMPOSITION_DEPTH = 8;
@@ -88,7 +126,18 @@ const MAX_COMPOSITION_DEPTH = 8;
  * const provider = await registry.create("inmemory");
  * ```
  */
-export function createRegistry(options: RegistryOptions = {}): ProviderRegistry {
+export function createRegistry<
+  const Definitions extends readonly ProviderDefinition[] = readonly [],
+  Loaders extends Readonly<Record<string, ProviderLoader>> = Readonly<Record<never, ProviderLoader>>,
+>(
+  options: RegistryOptions<Definitions, Loaders> = {},
+): ProviderRegistry<
+  [Definitions[number]] extends [never]
+    ? keyof Loaders extends never
+      ? AnyEntries
+      : RegistryEntries<Definitions, Loaders>
+    : RegistryEntries<Definitions, Loaders>
+> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("createRegistry() takes { providers?, loaders? }");
   }
@@ -205,5 +254,5 @@ export function createRegistry(options: RegistryOptions = {}): ProviderRegistry 
     list: known,
     get,
     create: (name: string, providerOptions?: unknown) => createAt(0, name, providerOptions),
-  });
+  }) as never;
 }

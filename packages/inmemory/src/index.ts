@@ -16,10 +16,10 @@ export type { InMemoryKeyProviderOptions } from "./in-memory-key-provider.js";
  * const provider = await createRegistry({ providers: [inmemory] }).create("inmemory");
  * ```
  */
-const inmemory = defineProvider<InMemoryKeyProviderOptions | undefined, InMemoryKeyProvider>({
+const inmemory = defineProvider({
   name: "InMemoryKeyProvider",
   aliases: ["inmemory"],
   apiVersion: 1,
-  create: (options) => new InMemoryKeyProvider(options),
+  create: (options: InMemoryKeyProviderOptions | undefined) => new InMemoryKeyProvider(options),
 });
 export default inmemory;

@@ -15,10 +15,10 @@ export type { LocalKeyProviderOptions } from "./local-key-provider.js";
  * const provider = await createRegistry({ providers: [local] }).create("local");
  * ```
  */
-const local = defineProvider<LocalKeyProviderOptions | undefined, LocalKeyProvider>({
+const local = defineProvider({
   name: "LocalKeyProvider",
   aliases: ["local"],
   apiVersion: 1,
-  create: (options) => new LocalKeyProvider(options),
+  create: (options: LocalKeyProviderOptions | undefined) => new LocalKeyProvider(options),
 });
 export default local;

@@ -1,0 +1,233 @@
+import { Buffer } from "node:buffer";
+import { KeyAlg, InvalidKeyMaterialError } from "@keyprovider/core";
+
+/**
+ * View bytes as a `Buffer` without copying.
+ *
+ * @example
+ * ```ts
+ * bufferOf(new Uint8Array([1, 2])).toString("hex"); // "0102"
+ * ```
+ */
+export function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * View a `Buffer` (or text, as UTF-8) as a plain `Uint8Array` without copying the buffer.
+ *
+ * @example
+ * ```ts
+ * toBytes("abc"); // Uint8Array [97, 98, 99]
+ * ```
+ */
+export function toBytes(value: Buffer | string): Uint8Array {
+  const buffer = typeof value === "string" ? Buffer.from(value, "utf8") : value;
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/**
+ * A PEM document as OpenSSL writes it: `-----BEGIN <label>-----`, 64-character base64 lines and a
+ * trailing newline.
+ *
+ * @example
+ * ```ts
+ * pemEncode("PUBLIC KEY", spkiDer); // "-----BEGIN PUBLIC KEY-----\nMCow…\n-----END PUBLIC KEY-----\n"
+ * ```
+ */
+export function pemEncode(label: string, der: Uint8Array): string {
+  const body = bufferOf(der)
+    .toString("base64")
+    .replace(/.{64}(?=.)/g, "$&\n");
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+const PEM_BLOCK = /^\s*-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n([\s\S]*?)\r?\n?-----END \1-----\s*$/;
+
+/**
+ * Decode a single PEM block into its label and DER bytes, or `undefined` if the text is not
+ * exactly one well-formed block. Encapsulated headers (RFC 1421 `Proc-Type:` lines) make it
+ * `undefined` too: encrypted PEM is never decoded here.
+ *
+ * @example
+ * ```ts
+ * pemDecode(pem); // { label: "PUBLIC KEY", der: Uint8Array(44) }
+ * ```
+ */
+export function pemDecode(text: string): { readonly label: string; readonly der: Uint8Array } | undefined {
+  const match = PEM_BLOCK.exec(text);
+  if (match === null) return undefined;
+  const body = match[2]!.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) return undefined;
+  return { label: match[1]!, der: toBytes(Buffer.from(body, "base64")) };
+}
+
+/**
+ * The label of a PEM document (`-----BEGIN <label>-----`), if the bytes start like one.
+ *
+ * @example
+ * ```ts
+ * pemLabel(new TextEncoder().encode("-----BEGIN PUBLIC KEY-----\n…")); // "PUBLIC KEY"
+ * ```
+ */
+export function pemLabel(bytes: Uint8Array): string | undefined {
+  const head = bufferOf(bytes).subarray(0, 128).toString("latin1").trimStart();
+  return /^-----BEGIN ([A-Z0-9 ]+)-----/.exec(head)?.[1];
+}
+
+/** Curves whose SubjectPublicKeyInfo is a fixed prefix followed by the raw public key. */
+type PrefixCurve = "Ed25519" | "X25519" | "P-256" | "P-384" | "P-521";
+
+/** RFC 8410 §4 and RFC 5480 §2: the DER before the raw public key (EC: the uncompressed point). */
+const SPKI_PREFIX: Record<PrefixCurve, Buffer> = {
+  Ed25519: Buffer.from("302a300506032b6570032100", "hex"),
+  X25519: Buffer.from("302a300506032b656e032100", "hex"),
+  "P-256": Buffer.from("3059301306072a8648ce3d020106082a8648ce3d030107034200", "hex"),
+  "P-384": Buffer.from("3076301006072a8648ce3d020106052b81040022036200", "hex"),
+  "P-521": Buffer.from("30819b301006072a8648ce3d020106052b8104002303818600", "hex"),
+};
+/** RFC 8410 §7: the DER before a raw 32-byte Ed25519/X25519 private key (the seed). */
+const PKCS8_PREFIX: Record<"Ed25519" | "X25519", Buffer> = {
+  Ed25519: Buffer.from("302e020100300506032b657004220420", "hex"),
+  X25519: Buffer.from("302e020100300506032b656e04220420", "hex"),
+};
+const RAW_LENGTH: Record<PrefixCurve, number> = {
+  Ed25519: 32,
+  X25519: 32,
+  "P-256": 65,
+  "P-384": 97,
+  "P-521": 133,
+};
+
+/**
+ * The curve name of an OKP key algorithm (`"Ed25519"` or `"X25519"`), or `undefined` for others.
+ *
+ * @example
+ * ```ts
+ * okpCurve("X25519"); // "X25519"
+ * ```
+ */
+export function okpCurve(alg: KeyAlg): "Ed25519" | "X25519" | undefined {
+  return alg === KeyAlg.ED25519 ? "Ed25519" : alg === KeyAlg.X25519 ? "X25519" : undefined;
+}
+
+/**
+ * The SubjectPublicKeyInfo DER of a raw public key: 32 bytes for Ed25519/X25519, the uncompressed
+ * point `0x04‖X‖Y` for P-256/P-384/P-521. Built from the fixed prefix, byte-identical to OpenSSL's
+ * and far cheaper.
+ *
+ * @example
+ * ```ts
+ * spkiFromRaw("Ed25519", rawPublicKey); // Uint8Array(44)
+ * ```
+ */
+export function spkiFromRaw(curve: PrefixCurve, raw: Uint8Array): Uint8Array {
+  if (raw.byteLength !== RAW_LENGTH[curve]) {
+    throw new InvalidKeyMaterialError(
+      `A raw ${curve} public key is ${RAW_LENGTH[curve]} bytes, got ${raw.byteLength}`,
+    );
+  }
+  return toBytes(Buffer.concat([SPKI_PREFIX[curve], raw]));
+}
+
+/**
+ * The raw public key inside a SubjectPublicKeyInfo DER of the curve, or `undefined` if the DER is
+ * not one.
+ *
+ * @example
+ * ```ts
+ * rawFromSpki("X25519", spkiDer); // Uint8Array(32)
+ * ```
+ */
+export function rawFromSpki(curve: PrefixCurve, der: Uint8Array): Uint8Array | undefined {
+  const prefix = SPKI_PREFIX[curve];
+  if (der.byteLength !== prefix.length + RAW_LENGTH[curve]) return undefined;
+  if (!bufferOf(der).subarray(0, prefix.length).equals(prefix)) return undefined;
+  return der.slice(prefix.length);
+}
+
+/**
+ * The PKCS#8 DER of a raw 32-byte Ed25519 or X25519 private key (the seed), as OpenSSL writes it.
+ *
+ * @example
+ * ```ts
+ * pkcs8FromRaw("Ed25519", seed); // Uint8Array(48)
+ * ```
+ */
+export function pkcs8FromRaw(curve: "Ed25519" | "X25519", seed: Uint8Array): Uint8Array {
+  if (seed.byteLength !== 32) {
+    throw new InvalidKeyMaterialError(`A raw ${curve} private key is 32 bytes, got ${seed.byteLength}`);
+  }
+  return toBytes(Buffer.concat([PKCS8_PREFIX[curve], seed]));
+}
+
+/**
+ * Convert an ECDSA signature from DER (`SEQUENCE { r INTEGER, s INTEGER }`, what OpenSSL and AWS
+ * KMS `Sign` return) to the JOSE form `r‖s` with each half `size` bytes (32, 48 or 66 for
+ * P-256/384/521). Malformed or non-minimal DER is `InvalidKeyMaterialError`.
+ *
+ * @example
+ * ```ts
+ * ecdsaDerToJose(derSignature, 32); // Uint8Array(64)
+ * ```
+ */
+export function ecdsaDerToJose(der: Uint8Array, size: number): Uint8Array {
+  const fail = (): never => {
+    throw new InvalidKeyMaterialError("The ECDSA signature is not a well-formed DER SEQUENCE of two INTEGERs");
+  };
+  let offset = 0;
+  const readLength = (): number => {
+    const first = der[offset++];
+    if (first === undefined) return fail();
+    if (first < 0x80) return first;
+    if (first !== 0x81) return fail(); // signatures up to P-521 need at most one length byte
+    const value = der[offset++];
+    if (value === undefined || value < 0x80) return fail();
+    return value;
+  };
+  if (der[offset++] !== 0x30) fail();
+  const sequenceLength = readLength();
+  if (offset + sequenceLength !== der.byteLength) fail();
+  const out = new Uint8Array(size * 2);
+  for (const half of [0, 1]) {
+    if (der[offset++] !== 0x02) fail();
+    const length = readLength();
+    if (length === 0 || offset + length > der.byteLength) fail();
+    let integer = der.subarray(offset, offset + length);
+    offset += length;
+    if ((integer[0]! & 0x80) !== 0) fail(); // negative
+    if (integer.length > 1 && integer[0] === 0 && (integer[1]! & 0x80) === 0) fail(); // not minimal
+    if (integer[0] === 0) integer = integer.subarray(1);
+    if (integer.length > size) fail();
+    out.set(integer, half * size + (size - integer.length));
+  }
+  if (offset !== der.byteLength) fail();
+  return out;
+}
+
+/**
+ * Convert an ECDSA signature from the JOSE form `r‖s` (`2 × size` bytes) to DER, as `node:crypto`
+ * with its default `dsaEncoding` and AWS KMS `Verify` expect it.
+ *
+ * @example
+ * ```ts
+ * ecdsaJoseToDer(joseSignature, 32); // Uint8Array(70..72)
+ * ```
+ */
+export function ecdsaJoseToDer(signature: Uint8Array, size: number): Uint8Array {
+  if (signature.byteLength !== size * 2) {
+    throw new InvalidKeyMaterialError(
+      `A JOSE ECDSA signature on this curve is ${size * 2} bytes, got ${signature.byteLength}`,
+    );
+  }
+  const integer = (bytes: Uint8Array): Buffer => {
+    let start = 0;
+    while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
+    const trimmed = bytes.subarray(start);
+    const body = (trimmed[0]! & 0x80) !== 0 ? Buffer.concat([Buffer.of(0), trimmed]) : Buffer.from(trimmed);
+    return Buffer.concat([Buffer.of(0x02, body.length), body]);
+  };
+  const content = Buffer.concat([integer(signature.subarray(0, size)), integer(signature.subarray(size))]);
+  const header = content.length < 0x80 ? Buffer.of(0x30, content.length) : Buffer.of(0x30, 0x81, content.length);
+  return toBytes(Buffer.concat([header, content]));
+}
