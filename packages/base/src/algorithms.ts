@@ -20,6 +20,19 @@ import {
 export const RSA_KEY_SIZES: readonly number[] = Object.freeze([3072, 2048, 4096]);
 
 /**
+ * The RSA sizes in words, for messages: `"2048, 3072 or 4096"`.
+ *
+ * @example
+ * ```ts
+ * `RSA keys are ${RSA_SIZES_TEXT} bits`;
+ * ```
+ */
+export const RSA_SIZES_TEXT: string = (() => {
+  const sorted = [...RSA_KEY_SIZES].sort((a, b) => a - b);
+  return `${sorted.slice(0, -1).join(", ")} or ${sorted.at(-1)}`;
+})();
+
+/**
  * A hash function by its `node:crypto` name.
  *
  * @example

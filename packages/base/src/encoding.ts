@@ -143,7 +143,7 @@ export function rawFromSpki(curve: PrefixCurve, der: Uint8Array): Uint8Array | u
   const prefix = SPKI_PREFIX[curve];
   if (der.byteLength !== prefix.length + RAW_LENGTH[curve]) return undefined;
   if (!bufferOf(der).subarray(0, prefix.length).equals(prefix)) return undefined;
-  return der.slice(prefix.length);
+  return new Uint8Array(der.subarray(prefix.length));
 }
 
 /**

@@ -1,27 +1,45 @@
+import { InvalidKidError, KeyNotFoundError, describeType, displayValue } from "@keyprovider/core";
 import { describe, expect, it } from "vitest";
 import {
+  assertBoundedBytes,
   assertBytes,
   assertKid,
   assertNewKid,
   assertOptions,
+  assertSignal,
   assertVersion,
-  describeType,
-  displayValue,
   readOptions,
 } from "./index.js";
 
 describe("guards", () => {
-  it("assertKid takes any non-empty string and refuses other types", () => {
-    assertKid("anything.at-all");
-    expect(() => assertKid("")).toThrow(TypeError);
-    expect(() => assertKid(42)).toThrow("kid must be a non-empty string, got the number 42");
-    expect(() => assertKid("k".repeat(1025))).toThrow(RangeError);
+  it("assertKid: TypeError for non-strings, KeyNotFoundError for strings no provider could hold (§7.1)", () => {
+    assertKid("signing_2027-a");
+    expect(() => assertKid(42)).toThrow("kid must be a string, got the number 42");
+    for (const bad of ["", "anything.at-all", "../../etc/passwd", "a b", "k".repeat(129), "é"]) {
+      expect(() => assertKid(bad)).toThrow(KeyNotFoundError);
+    }
   });
 
-  it("assertNewKid refuses dots and other characters", () => {
+  it("assertNewKid refuses dots and other characters with InvalidKidError", () => {
     assertNewKid("signing_2027-a");
-    for (const bad of ["a.b", "", "a b", "k".repeat(129), 7])
-      expect(() => assertNewKid(bad)).toThrow(TypeError);
+    for (const bad of ["a.b", "", "a b", "k".repeat(129)]) expect(() => assertNewKid(bad)).toThrow(InvalidKidError);
+    expect(() => assertNewKid(7)).toThrow(TypeError);
+  });
+
+  it("assertBoundedBytes refuses too long inputs with RangeError", () => {
+    assertBoundedBytes(new Uint8Array(4), "data", 4);
+    expect(() => assertBoundedBytes(new Uint8Array(5), "data", 4)).toThrow(RangeError);
+  });
+
+  it("assertSignal refuses non-signals and rejects with the reason of an aborted one", () => {
+    assertSignal(undefined);
+    assertSignal(new AbortController().signal);
+    expect(() => assertSignal({ aborted: false })).toThrow(TypeError);
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    controller.abort(reason);
+    expect(() => assertSignal(controller.signal)).toThrow(reason);
+    expect(() => readOptions({ signal: controller.signal }, "o", ["signal"])).toThrow(reason);
   });
 
   it("assertVersion: TypeError for non-numbers, RangeError below 1 or fractional", () => {

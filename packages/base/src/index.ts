@@ -1,4 +1,4 @@
-export { ALGORITHMS, RSA_KEY_SIZES, algorithmInfo, algorithmsForKey } from "./algorithms.js";
+export { ALGORITHMS, RSA_KEY_SIZES, RSA_SIZES_TEXT, algorithmInfo, algorithmsForKey } from "./algorithms.js";
 export type { AlgorithmInfo, HashName, KmsInfo, SignatureInfo } from "./algorithms.js";
 export { b64url, b64urlDecode } from "./base64url.js";
 export {

@@ -6,10 +6,10 @@ import { describe, expect, it } from "vitest";
 import {
   ALGORITHMS,
   jwkThumbprint,
-  publicJwkFromSpkiDer,
   publicJwkMembers,
   publishedJwk,
-  withoutPrivateMembers,
+  hasPrivateMembers,
+  mergeJwks,
   type PublicJwkMembers,
 } from "./index.js";
 
@@ -110,36 +110,20 @@ describe("publicJwkMembers refuses key types keyprovider does not publish", () =
   });
 });
 
-describe("publicJwkFromSpkiDer", () => {
-  it("converts an RSA SPKI DER and sets kid", async () => {
-    const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const der = publicKey.export({ type: "spki", format: "der" });
-    const jwk = publicJwkFromSpkiDer(der, "testkid");
-    expect(jwk.kty).toBe("RSA");
-    expect(jwk.kid).toBe("testkid");
-    expect(await calculateJwkThumbprint(jwk)).toBe(jwkThumbprint(jwk));
+describe("hasPrivateMembers and mergeJwks", () => {
+  it("finds every private member, own properties only", () => {
+    for (const member of ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]) {
+      expect(hasPrivateMembers({ kty: "RSA", [member]: "x" })).toBe(true);
+    }
+    expect(hasPrivateMembers({ kty: "RSA", n: "n", e: "e" })).toBe(false);
+    expect(hasPrivateMembers(Object.create({ d: "x" }) as object)).toBe(false);
   });
 
-  it("refuses bytes that are not SPKI", () => {
-    expect(() => publicJwkFromSpkiDer(new Uint8Array([1, 2, 3]))).toThrow(InvalidKeyMaterialError);
-  });
-});
-
-describe("withoutPrivateMembers", () => {
-  it("removes every private member", () => {
-    const jwk = {
-      kty: "RSA",
-      n: "n",
-      e: "e",
-      d: "d",
-      p: "p",
-      q: "q",
-      dp: "dp",
-      dq: "dq",
-      qi: "qi",
-      oth: [],
-      k: "k",
-    };
-    expect(withoutPrivateMembers(jwk)).toEqual({ kty: "RSA", n: "n", e: "e" });
+  it("merges sets with the first key of each kid winning", () => {
+    const a = { kty: "OKP", crv: "Ed25519", x: "a", kid: "k.1", alg: "EdDSA", use: "sig" } as const;
+    const b = { ...a, x: "b" };
+    const c = { ...a, kid: "k.2" };
+    expect(mergeJwks({ keys: [a] }, { keys: [b, c] })).toEqual({ keys: [a, c] });
+    expect(mergeJwks()).toEqual({ keys: [] });
   });
 });

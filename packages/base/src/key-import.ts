@@ -19,7 +19,7 @@ import {
   type KeyInputFormat,
   type NormalizedKeySpec,
 } from "@keyprovider/core";
-import { ALGORITHMS, type AlgorithmInfo } from "./algorithms.js";
+import { ALGORITHMS, RSA_SIZES_TEXT, type AlgorithmInfo } from "./algorithms.js";
 import { b64urlDecode } from "./base64url.js";
 import { bufferOf, okpCurve, pemLabel, pkcs8FromRaw, spkiFromRaw, toBytes } from "./encoding.js";
 import { hasPrivateMembers, publicJwkMembers } from "./jwk.js";
@@ -434,7 +434,7 @@ export function assertKeyFitsSpec(spec: NormalizedKeySpec, key: KeyObject, optio
   if (type === "rsa") {
     const bits = details.modulusLength ?? 0;
     if (!info.sizes.includes(bits)) {
-      throw new InvalidKeyMaterialError(`RSA keys must be ${[...info.sizes].sort().join(", ")} bits, got ${bits}`);
+      throw new InvalidKeyMaterialError(`RSA keys must be ${RSA_SIZES_TEXT} bits, got ${bits}`);
     }
     if (spec.sizeBits !== undefined && spec.sizeBits !== bits) {
       throw new InvalidKeyMaterialError(
@@ -465,8 +465,13 @@ const PROBE = createPrivateKey({
 
 function assertNotLowOrder(key: KeyObject): void {
   const publicKey = key.type === "private" ? createPublicKey(key) : key;
-  const shared = diffieHellman({ privateKey: PROBE, publicKey });
-  if (shared.every((byte) => byte === 0)) {
+  let shared: Buffer | undefined;
+  try {
+    shared = diffieHellman({ privateKey: PROBE, publicKey });
+  } catch {
+    // OpenSSL itself refuses to derive the all-zero secret.
+  }
+  if (shared === undefined || shared.every((byte) => byte === 0)) {
     throw new InvalidKeyMaterialError(
       "The X25519 public key is a low-order point: every agreement with it gives the all-zero secret; it is refused",
     );

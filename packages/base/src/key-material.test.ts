@@ -4,7 +4,6 @@ import {
   b64url,
   jwkThumbprint,
   parseJwkJson,
-  secretKeyMaterial,
   symmetricSecretFromImport,
   validateKeySpec,
 } from "./index.js";
@@ -18,18 +17,6 @@ const hmac = validateKeySpec(
   { purpose: "import" },
 );
 const text = (s: string) => new TextEncoder().encode(s);
-
-describe("secretKeyMaterial", () => {
-  it("fingerprints the oct JWK and exports fresh copies", async () => {
-    const secret = new Uint8Array(32).fill(7);
-    const material = secretKeyMaterial(secret);
-    expect(material.fingerprint).toBe(jwkThumbprint({ kty: "oct", k: b64url(secret) }));
-    const first = material.exportSecret!();
-    first.fill(0);
-    secret.fill(0);
-    expect(material.exportSecret!()).toEqual(new Uint8Array(32).fill(7));
-  });
-});
 
 describe("symmetricSecretFromImport", () => {
   it("takes raw bytes of the right size", () => {

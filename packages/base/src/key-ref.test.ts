@@ -1,6 +1,6 @@
 import { format, inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { b64url, createKeyRef } from "./index.js";
+import { b64url, createKeyRef, validateKeySpec } from "./index.js";
 
 const secret = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
 const secretForms = [
@@ -19,6 +19,8 @@ const fields = {
   material: secret,
   tags: { label: "session" },
   fingerprint: "fp",
+  status: "primary",
+  spec: validateKeySpec({ alg: "AES256_GCM", exportPolicy: "secret_when_allowed", label: "session" }),
 } as const;
 
 describe("createKeyRef", () => {
@@ -66,6 +68,7 @@ describe("createKeyRef", () => {
     expect(json).toEqual({
       kid: fields.kid,
       version: 1,
+      status: "primary",
       type: "symmetric",
       alg: "AES256_GCM",
       uses: ["encrypt", "decrypt"],
@@ -78,6 +81,9 @@ describe("createKeyRef", () => {
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- refs from createKeyRef define toString
     expect(String(createKeyRef(fields))).toBe(`KeyRef(${fields.kid} v1 AES256_GCM)`);
     expect(inspect(createKeyRef(fields))).toMatch(/^KeyRef \{/);
+    // The spec is readable but stays out of spreads, JSON and inspect output.
+    expect(createKeyRef(fields).spec.alg).toBe("AES256_GCM");
+    expect({ ...createKeyRef(fields) }).not.toHaveProperty("spec");
   });
 
   it("has no material property at all when none is given", () => {

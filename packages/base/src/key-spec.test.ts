@@ -29,11 +29,30 @@ describe("validateKeySpec", () => {
       tags: {},
       type: "ed25519",
     });
-    expect(validateKeySpec({ ...ed, alg: "RSA_PSS_SHA256" }).sizeBits).toBe(3072);
-    expect(validateKeySpec({ ...ed, alg: "RSA_PSS_SHA256" }, { purpose: "import" }).sizeBits).toBeUndefined();
+    expect(validateKeySpec({ ...ed, alg: "RSA_PSS_SHA256" } as KeySpec).sizeBits).toBe(3072);
+    expect(validateKeySpec({ ...ed, alg: "RSA_PSS_SHA256" } as KeySpec, { purpose: "import" }).sizeBits).toBeUndefined();
     const aes = validateKeySpec({ klass: "sym", alg: "AES256_GCM", uses: ["encrypt"], exportPolicy: "none" });
     expect([aes.type, aes.privateFormat, aes.sizeBits]).toEqual(["symmetric", "Raw", 256]);
-    expect(validateKeySpec({ ...ed, klass: "opaque" }).type).toBe("opaque");
+    expect(validateKeySpec({ ...ed, klass: "opaque" } as KeySpec).type).toBe("opaque");
+  });
+
+  it("derives klass, uses and a secure export policy from the algorithm, and takes JOSE names", () => {
+    const es = validateKeySpec({ alg: "ES384" });
+    expect([es.alg, es.klass, es.uses, es.exportPolicy, es.sizeBits]).toEqual([
+      "ECDSA_P384_SHA384",
+      "asym",
+      ["sign", "verify"],
+      "none",
+      384,
+    ]);
+    expect(validateKeySpec({ alg: "RS256", sizeBits: 2048 }).alg).toBe("RSA_PKCS1_SHA256");
+    expect(validateKeySpec({ alg: "A256GCM" }).uses).toEqual(["encrypt", "decrypt"]);
+    expect(validateKeySpec({ alg: "X25519" }).uses).toEqual(["encrypt", "decrypt", "decaps"]);
+    expect(validateKeySpec({ klass: "opaque", alg: "HS256" }).uses).toEqual([]);
+    expect(() => validateKeySpec({ alg: "none" } as unknown as KeySpec)).toThrow(InvalidKeySpecError);
+    expect(() => validateKeySpec({ alg: "ES512", sizeBits: 521 } as unknown as KeySpec)).toThrow(
+      /sizeBits applies to RSA keys only/,
+    );
   });
 
   it("puts the label into tags and deduplicates uses", () => {
@@ -52,8 +71,8 @@ describe("validateKeySpec", () => {
     ["alg", { ...ed, alg: "ED448" }, "KeySpec.alg: must be one of"],
     [
       "exportPolicy",
-      { ...ed, exportPolicy: undefined },
-      'KeySpec.exportPolicy: must be one of "none", "public_only", "secret_when_allowed", got undefined',
+      { ...ed, exportPolicy: "public" },
+      'KeySpec.exportPolicy: must be one of "none", "public_only", "secret_when_allowed", got "public"',
     ],
     ["klass", { ...ed, klass: "sym" }, 'KeySpec.klass: ED25519 is an asymmetric algorithm; use klass "asym"'],
     [

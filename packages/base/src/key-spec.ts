@@ -10,7 +10,7 @@ import {
   type KeySpec,
   type NormalizedKeySpec,
 } from "@keyprovider/core";
-import { ALGORITHMS, algorithmInfo } from "./algorithms.js";
+import { ALGORITHMS, RSA_SIZES_TEXT, algorithmInfo } from "./algorithms.js";
 
 /**
  * Whether the spec is for creating a key (defaults such as the RSA size are filled in) or for
@@ -139,11 +139,11 @@ export function validateKeySpec(spec: KeySpec, options: ValidateKeySpecOptions =
       fail("sizeBits", `must be an integer, got ${describeType(requested)}`);
     }
     if (opaque) fail("sizeBits", "does not apply to opaque keys, whose material is stored as given");
-    if (!info.sizes.includes(requested)) {
+    if (!isRsa || !info.sizes.includes(requested)) {
       fail(
         "sizeBits",
         isRsa
-          ? `${alg} keys are ${[...info.sizes].sort().join(", ")} bits, got ${requested}`
+          ? `${alg} keys are ${RSA_SIZES_TEXT} bits, got ${requested}`
           : `${alg} keys are always ${info.sizes[0]} bits; sizeBits applies to RSA keys only, got ${requested}`,
       );
     }

@@ -78,4 +78,28 @@ describe("VersionStore", () => {
     ).toThrow("boom");
     expect(store.has("k")).toBe(false);
   });
+
+  it("tracks the primary: new versions activate unless told not to, and a destroyed primary moves back", () => {
+    const store = new VersionStore<number>();
+    store.add("k", undefined, (v) => v);
+    store.add("k", undefined, (v) => v, undefined, false);
+    expect(store.listing("k")).toEqual({ versions: [1, 2], primary: 1 });
+    expect(store.get("k")).toBe(1);
+    expect(store.setPrimary("k", 2)).toBe(true);
+    expect(store.get("k")).toBe(2);
+    expect(store.setPrimary("k", 9)).toBe(false);
+    store.add("k", undefined, (v) => v);
+    expect(store.listing("k")!.primary).toBe(3);
+    // A back-filled older version does not take over.
+    store.add("k", 10, (v) => v, undefined, false);
+    store.add("k", 5, (v) => v);
+    expect(store.listing("k")!.primary).toBe(5);
+    store.delete("k", 5);
+    expect(store.listing("k")!.primary).toBe(3);
+    store.delete("k", 1);
+    store.delete("k", 2);
+    store.delete("k", 3);
+    expect(store.listing("k")).toEqual({ versions: [10], primary: 10 });
+    expect(store.find("k", 3)).toBeUndefined();
+  });
 });

@@ -1,6 +1,17 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
+  DecryptionError,
+  ExportNotAllowedError,
+  InsecureStoreError,
+  InvalidKidError,
+  InvalidTokenError,
+  KeyUsageError,
+  StoreIntegrityError,
+  StoreUnlockError,
+  describeType,
+  displayValue,
+  quoteForMessage,
   InvalidKeyMaterialError,
   InvalidKeySpecError,
   InvalidProviderError,
@@ -30,6 +41,14 @@ describe("error family", () => {
     [new RemoteJwksError("ERR_REMOTE_JWKS_TIMEOUT", "slow"), "RemoteJwksError", "ERR_REMOTE_JWKS_TIMEOUT"],
     [new ProviderNotFoundError("x", [], "missing"), "ProviderNotFoundError", "ERR_PROVIDER_NOT_FOUND"],
     [new InvalidProviderError("bad"), "InvalidProviderError", "ERR_INVALID_PROVIDER"],
+    [new KeyUsageError("abc", 1, "sign", "no"), "KeyUsageError", "ERR_KEY_USAGE"],
+    [new ExportNotAllowedError("abc", "none"), "ExportNotAllowedError", "ERR_EXPORT_NOT_ALLOWED"],
+    [new DecryptionError(), "DecryptionError", "ERR_DECRYPTION_FAILED"],
+    [new InvalidKidError("bad"), "InvalidKidError", "ERR_INVALID_KID"],
+    [new InvalidTokenError("alg", "bad"), "InvalidTokenError", "ERR_INVALID_TOKEN"],
+    [new StoreIntegrityError("bad", { record: "keys/a/1" }), "StoreIntegrityError", "ERR_STORE_INTEGRITY"],
+    [new StoreUnlockError("bad"), "StoreUnlockError", "ERR_STORE_UNLOCK"],
+    [new InsecureStoreError("/x", "bad"), "InsecureStoreError", "ERR_STORE_INSECURE"],
   ];
 
   it.each(cases)("%s has name %s and code %s", (error, name, code) => {
@@ -47,6 +66,32 @@ describe("error family", () => {
     expect(NotSupportedError.isInstance(notFound)).toBe(false);
     expect(RemoteJwksError.isInstance(new RemoteJwksError("ERR_REMOTE_JWKS_INVALID", "x"))).toBe(true);
     expect(RemoteJwksError.isInstance(notFound)).toBe(false);
+  });
+
+  it("isInstance matches exact codes only, and RemoteJwksError's family explicitly", () => {
+    const brand = (code: string) => {
+      const error = Object.assign(new Error("x"), { code });
+      Object.defineProperty(error, Symbol.for("keyprovider.error"), { value: true });
+      return error;
+    };
+    expect(NotSupportedError.isInstance(brand("ERR_NOT_SUPPORTED_X"))).toBe(false);
+    expect(KeyNotFoundError.isInstance(brand("ERR_KEY_NOT_FOUND_OR_SO"))).toBe(false);
+    expect(RemoteJwksError.isInstance(brand("ERR_REMOTE_JWKS_TIMEOUT"))).toBe(true);
+    expect(RemoteJwksError.isInstance(brand("ERR_REMOTE_JWKS_AMBIGUOUS_KID"))).toBe(true);
+    expect(RemoteJwksError.isInstance(brand("ERR_REMOTE_JWKS_SOMETHING_NEW"))).toBe(false);
+    expect(KeyProviderError.isInstance(brand("ERR_ANYTHING"))).toBe(true);
+  });
+
+  it("decryption failures say nothing about where", () => {
+    expect(new DecryptionError().message).toBe(new DecryptionError({ cause: new Error("tag") }).message);
+  });
+
+  it("message helpers quote identifiers and describe what might be a secret", () => {
+    expect(quoteForMessage("abc")).toBe('"abc"');
+    expect(quoteForMessage(42)).toBe("the number 42");
+    expect(displayValue("asym")).toBe('"asym"');
+    expect(displayValue("sk_live_9f8e7d6c5b4a39281706f5e4")).toBe("a string of 32 characters");
+    expect(describeType(new Uint8Array(3))).toBe("a Uint8Array of 3 bytes");
   });
 
   it("isInstance works across copies of the package (brand, not prototype)", () => {
