@@ -48,13 +48,26 @@ export default defineConfig({
     reporters: ["default", ["json", { outputFile: join(root, "reports/vitest.json") }]],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    projects: workspaces.map(({ dir, manifest }) => ({
-      extends: true as const,
-      test: {
-        name: manifest.name,
-        root: dir,
-        include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    projects: [
+      ...workspaces.map(({ dir, manifest }) => ({
+        extends: true as const,
+        test: {
+          name: manifest.name,
+          root: dir,
+          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/*.static.test.ts"],
+        },
+      })),
+      // Typecheck, lint, format and packaging run as tests (CI runs only the test command), in a
+      // project of their own so `pnpm test --project <package>` stays fast.
+      {
+        extends: true as const,
+        test: {
+          name: "static-checks",
+          root: join(root, "tooling/repo-tools"),
+          include: ["test/**/*.static.test.ts"],
+        },
       },
-    })),
+    ],
   },
 });

@@ -33,7 +33,15 @@ describe("the algorithm table", () => {
     expect(algorithmsForKey("EC", "P-384")).toEqual(["ECDSA_P384_SHA384"]);
     expect(algorithmsForKey("OKP", "Ed25519")).toEqual(["ED25519"]);
     expect(algorithmsForKey("RSA").sort()).toEqual(
-      ["RSA_OAEP_SHA256", "RSA_PSS_SHA256", "RSA_PSS_SHA384", "RSA_PSS_SHA512", "RSA_PKCS1_SHA256", "RSA_PKCS1_SHA384", "RSA_PKCS1_SHA512"].sort(),
+      [
+        "RSA_OAEP_SHA256",
+        "RSA_PSS_SHA256",
+        "RSA_PSS_SHA384",
+        "RSA_PSS_SHA512",
+        "RSA_PKCS1_SHA256",
+        "RSA_PKCS1_SHA384",
+        "RSA_PKCS1_SHA512",
+      ].sort(),
     );
   });
 

@@ -198,7 +198,11 @@ export const ALGORITHMS: Readonly<Record<KeyAlg, AlgorithmInfo>> = Object.freeze
     sizes: [256],
     jwkAlgs: ["A256GCM", "A256GCMKW", "A256KW", "dir"],
     raw: true,
-    kms: { keySpec: fixed("SYMMETRIC_DEFAULT"), keyUsage: "ENCRYPT_DECRYPT", encryptionAlgorithm: "SYMMETRIC_DEFAULT" },
+    kms: {
+      keySpec: fixed("SYMMETRIC_DEFAULT"),
+      keyUsage: "ENCRYPT_DECRYPT",
+      encryptionAlgorithm: "SYMMETRIC_DEFAULT",
+    },
   },
   [KeyAlg.HMAC_SHA256]: {
     alg: KeyAlg.HMAC_SHA256,

@@ -39,32 +39,40 @@ describe("raw keys and their fixed DER prefixes", () => {
   it.each([
     ["Ed25519", "ed25519"],
     ["X25519", "x25519"],
-  ] as const)("%s: SPKI and PKCS#8 from raw are byte-identical to OpenSSL over 300 random keys", (curve, type) => {
-    for (let i = 0; i < 300; i += 1) {
-      const { publicKey, privateKey } = generateKeyPairSync(type);
-      const x = b64urlDecode(publicKey.export({ format: "jwk" }).x!)!;
-      const d = b64urlDecode(privateKey.export({ format: "jwk" }).d!)!;
-      const spki = publicKey.export({ type: "spki", format: "der" });
-      expect(Buffer.from(spkiFromRaw(curve, x)).equals(spki)).toBe(true);
-      expect(Buffer.from(rawFromSpki(curve, spki)!).equals(x)).toBe(true);
-      expect(Buffer.from(pkcs8FromRaw(curve, d)).equals(privateKey.export({ type: "pkcs8", format: "der" }))).toBe(true);
-    }
-  });
+  ] as const)(
+    "%s: SPKI and PKCS#8 from raw are byte-identical to OpenSSL over 300 random keys",
+    (curve, type) => {
+      for (let i = 0; i < 300; i += 1) {
+        const { publicKey, privateKey } = generateKeyPairSync(type);
+        const x = b64urlDecode(publicKey.export({ format: "jwk" }).x!)!;
+        const d = b64urlDecode(privateKey.export({ format: "jwk" }).d!)!;
+        const spki = publicKey.export({ type: "spki", format: "der" });
+        expect(Buffer.from(spkiFromRaw(curve, x)).equals(spki)).toBe(true);
+        expect(Buffer.from(rawFromSpki(curve, spki)!).equals(x)).toBe(true);
+        expect(
+          Buffer.from(pkcs8FromRaw(curve, d)).equals(privateKey.export({ type: "pkcs8", format: "der" })),
+        ).toBe(true);
+      }
+    },
+  );
 
   it.each([
     ["P-256", "prime256v1"],
     ["P-384", "secp384r1"],
     ["P-521", "secp521r1"],
-  ] as const)("%s: SPKI from the uncompressed point is byte-identical to OpenSSL over 100 random keys", (curve, named) => {
-    for (let i = 0; i < 100; i += 1) {
-      const { publicKey } = generateKeyPairSync("ec", { namedCurve: named });
-      const jwk = publicKey.export({ format: "jwk" });
-      const point = Buffer.concat([Buffer.of(4), b64urlDecode(jwk.x!)!, b64urlDecode(jwk.y!)!]);
-      const spki = publicKey.export({ type: "spki", format: "der" });
-      expect(Buffer.from(spkiFromRaw(curve, point)).equals(spki)).toBe(true);
-      expect(rawFromSpki(curve, spki)).toEqual(new Uint8Array(point));
-    }
-  });
+  ] as const)(
+    "%s: SPKI from the uncompressed point is byte-identical to OpenSSL over 100 random keys",
+    (curve, named) => {
+      for (let i = 0; i < 100; i += 1) {
+        const { publicKey } = generateKeyPairSync("ec", { namedCurve: named });
+        const jwk = publicKey.export({ format: "jwk" });
+        const point = Buffer.concat([Buffer.of(4), b64urlDecode(jwk.x!)!, b64urlDecode(jwk.y!)!]);
+        const spki = publicKey.export({ type: "spki", format: "der" });
+        expect(Buffer.from(spkiFromRaw(curve, point)).equals(spki)).toBe(true);
+        expect(rawFromSpki(curve, spki)).toEqual(new Uint8Array(point));
+      }
+    },
+  );
 
   it("refuses raw keys of the wrong length and DER of another curve", () => {
     expect(() => spkiFromRaw("Ed25519", new Uint8Array(31))).toThrow(InvalidKeyMaterialError);
@@ -132,7 +140,13 @@ describe("ECDSA signatures between DER and JOSE", () => {
   it("round-trips keys through the raw forms", () => {
     const { privateKey } = generateKeyPairSync("ed25519");
     const seed = b64urlDecode(privateKey.export({ format: "jwk" }).d!)!;
-    const again = createPrivateKey({ key: Buffer.from(pkcs8FromRaw("Ed25519", seed)), format: "der", type: "pkcs8" });
-    expect(createPublicKey(again).export({ format: "jwk" })).toEqual(createPublicKey(privateKey).export({ format: "jwk" }));
+    const again = createPrivateKey({
+      key: Buffer.from(pkcs8FromRaw("Ed25519", seed)),
+      format: "der",
+      type: "pkcs8",
+    });
+    expect(createPublicKey(again).export({ format: "jwk" })).toEqual(
+      createPublicKey(privateKey).export({ format: "jwk" }),
+    );
   });
 });

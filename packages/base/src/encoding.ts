@@ -173,7 +173,9 @@ export function pkcs8FromRaw(curve: "Ed25519" | "X25519", seed: Uint8Array): Uin
  */
 export function ecdsaDerToJose(der: Uint8Array, size: number): Uint8Array {
   const fail = (): never => {
-    throw new InvalidKeyMaterialError("The ECDSA signature is not a well-formed DER SEQUENCE of two INTEGERs");
+    throw new InvalidKeyMaterialError(
+      "The ECDSA signature is not a well-formed DER SEQUENCE of two INTEGERs",
+    );
   };
   let offset = 0;
   const readLength = (): number => {
@@ -228,6 +230,7 @@ export function ecdsaJoseToDer(signature: Uint8Array, size: number): Uint8Array 
     return Buffer.concat([Buffer.of(0x02, body.length), body]);
   };
   const content = Buffer.concat([integer(signature.subarray(0, size)), integer(signature.subarray(size))]);
-  const header = content.length < 0x80 ? Buffer.of(0x30, content.length) : Buffer.of(0x30, 0x81, content.length);
+  const header =
+    content.length < 0x80 ? Buffer.of(0x30, content.length) : Buffer.of(0x30, 0x81, content.length);
   return toBytes(Buffer.concat([header, content]));
 }

@@ -19,10 +19,13 @@ describe("the encryption envelope", () => {
         "6b70", // "kp"
         "01", // format
         "02", // RSA-OAEP-256 hybrid
-        "0002", "6b31", // kid
+        "0002",
+        "6b31", // kid
         "00000007", // version
-        "0003", "090909", // wrapped key
-        "0c", "01".repeat(12), // nonce
+        "0003",
+        "090909", // wrapped key
+        "0c",
+        "01".repeat(12), // nonce
         "05060708", // body
       ].join(""),
     );

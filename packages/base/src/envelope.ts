@@ -55,10 +55,17 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
   const id = ALG_IDS.get(envelope.alg);
   if (id === undefined) throw new TypeError(`encodeEnvelope: ${envelope.alg} keys do not encrypt`);
   const kid = Buffer.from(envelope.kid, "utf8");
-  if (kid.length === 0 || kid.length > 0xffff || envelope.wrappedKey.length > 0xffff || envelope.nonce.length > 0xff) {
+  if (
+    kid.length === 0 ||
+    kid.length > 0xffff ||
+    envelope.wrappedKey.length > 0xffff ||
+    envelope.nonce.length > 0xff
+  ) {
     throw new RangeError("encodeEnvelope: a field is longer than the format allows");
   }
-  const header = Buffer.alloc(2 + 1 + 1 + 2 + kid.length + 4 + 2 + envelope.wrappedKey.length + 1 + envelope.nonce.length);
+  const header = Buffer.alloc(
+    2 + 1 + 1 + 2 + kid.length + 4 + 2 + envelope.wrappedKey.length + 1 + envelope.nonce.length,
+  );
   let offset = MAGIC.copy(header, 0);
   offset = header.writeUInt8(ENVELOPE_FORMAT, offset);
   offset = header.writeUInt8(id, offset);

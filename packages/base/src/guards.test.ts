@@ -22,7 +22,8 @@ describe("guards", () => {
 
   it("assertNewKid refuses dots and other characters with InvalidKidError", () => {
     assertNewKid("signing_2027-a");
-    for (const bad of ["a.b", "", "a b", "k".repeat(129)]) expect(() => assertNewKid(bad)).toThrow(InvalidKidError);
+    for (const bad of ["a.b", "", "a b", "k".repeat(129)])
+      expect(() => assertNewKid(bad)).toThrow(InvalidKidError);
     expect(() => assertNewKid(7)).toThrow(TypeError);
   });
 

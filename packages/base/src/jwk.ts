@@ -1,5 +1,11 @@
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
-import { InvalidKeyMaterialError, versionedKid, type KeyAlg, type Jwks, type PublicJwk } from "@keyprovider/core";
+import {
+  InvalidKeyMaterialError,
+  versionedKid,
+  type KeyAlg,
+  type Jwks,
+  type PublicJwk,
+} from "@keyprovider/core";
 import { ALGORITHMS } from "./algorithms.js";
 
 /**

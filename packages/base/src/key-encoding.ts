@@ -16,7 +16,11 @@ import type { PublicJwkMembers } from "./jwk.js";
  * spkiDer(spec, publicKey, publicJwkMembers(publicKey)); // Uint8Array(44) for Ed25519
  * ```
  */
-export function spkiDer(spec: NormalizedKeySpec, publicKey: KeyObject, members: PublicJwkMembers): Uint8Array {
+export function spkiDer(
+  spec: NormalizedKeySpec,
+  publicKey: KeyObject,
+  members: PublicJwkMembers,
+): Uint8Array {
   const info = ALGORITHMS[spec.alg];
   const okp = okpCurve(spec.alg);
   if (okp !== undefined) return spkiFromRaw(okp, b64urlDecode(members.x!)!);
@@ -36,7 +40,11 @@ export function spkiDer(spec: NormalizedKeySpec, publicKey: KeyObject, members: 
  * encodePublicKey(spec, publicKey, members); // PEM bytes
  * ```
  */
-export function encodePublicKey(spec: NormalizedKeySpec, publicKey: KeyObject, members: PublicJwkMembers): Uint8Array {
+export function encodePublicKey(
+  spec: NormalizedKeySpec,
+  publicKey: KeyObject,
+  members: PublicJwkMembers,
+): Uint8Array {
   if (spec.publicFormat === "Raw") return b64urlDecode(members.x!)!;
   const der = spkiDer(spec, publicKey, members);
   return spec.encoding === "DER" ? der : toBytes(pemEncode("PUBLIC KEY", der));

@@ -14,17 +14,19 @@ describe("hardening against bad public keys", () => {
 
   it("refuses an RSA exponent of 1, which makes any signature verify", () => {
     expect(() => parsePublicKey(rsaSign, { ...jwk, e: "AQ" } as never, {})).toThrow(/1 or even/);
-    expect(() => parsePublicKey(rsaSign, { ...jwk, e: "AQ" } as never, { allowSmallRsaExponent: true })).toThrow(
-      InvalidKeyMaterialError,
-    );
+    expect(() =>
+      parsePublicKey(rsaSign, { ...jwk, e: "AQ" } as never, { allowSmallRsaExponent: true }),
+    ).toThrow(InvalidKeyMaterialError);
   });
 
   it("refuses even exponents always, and small odd ones unless allowed", () => {
-    expect(() => parsePublicKey(rsaSign, { ...jwk, e: "BA" } as never, { allowSmallRsaExponent: true })).toThrow(
-      /1 or even/,
-    );
+    expect(() =>
+      parsePublicKey(rsaSign, { ...jwk, e: "BA" } as never, { allowSmallRsaExponent: true }),
+    ).toThrow(/1 or even/);
     expect(() => parsePublicKey(rsaSign, { ...jwk, e: "Aw" } as never, {})).toThrow(/allowSmallRsaExponent/);
-    expect(parsePublicKey(rsaSign, { ...jwk, e: "Aw" } as never, { allowSmallRsaExponent: true }).type).toBe("public");
+    expect(parsePublicKey(rsaSign, { ...jwk, e: "Aw" } as never, { allowSmallRsaExponent: true }).type).toBe(
+      "public",
+    );
     expect(parsePublicKey(rsaSign, jwk as never, {}).type).toBe("public");
   });
 
@@ -39,7 +41,9 @@ describe("hardening against bad public keys", () => {
       "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
     ];
     for (const hex of lowOrder) {
-      expect(() => parsePublicKey(x25519, new Uint8Array(Buffer.from(hex, "hex")), {}), hex).toThrow(/low-order/);
+      expect(() => parsePublicKey(x25519, new Uint8Array(Buffer.from(hex, "hex")), {}), hex).toThrow(
+        /low-order/,
+      );
     }
     const { publicKey: good } = generateKeyPairSync("x25519");
     expect(parsePublicKey(x25519, good, {}).asymmetricKeyType).toBe("x25519");
@@ -64,8 +68,13 @@ describe("keys in the forms users hold", () => {
     const fromCrypto = parseKeyImport(ed, crypto.privateKey, undefined, {});
     expect(fromCrypto.privateKey!.asymmetricKeyType).toBe("ed25519");
     const raw = new Uint8Array(Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url"));
-    expect(parseKeyImport(ed, raw, undefined, { format: "raw" }).publicKey!.export({ format: "jwk" })).toEqual(expected);
-    expect(parseKeyImport(ed, undefined, publicKey.export({ type: "spki", format: "pem" }) as string, {}).privateKey).toBeUndefined();
+    expect(
+      parseKeyImport(ed, raw, undefined, { format: "raw" }).publicKey!.export({ format: "jwk" }),
+    ).toEqual(expected);
+    expect(
+      parseKeyImport(ed, undefined, publicKey.export({ type: "spki", format: "pem" }) as string, {})
+        .privateKey,
+    ).toBeUndefined();
   });
 
   it("says what to do with a string that is neither PEM nor JWK, or a public key as material", () => {
@@ -75,8 +84,8 @@ describe("keys in the forms users hold", () => {
     expect(() => parseKeyImport(ed, undefined, generateKeyPairSync("ed25519").privateKey, {})).toThrow(
       /holds a private key/,
     );
-    expect(() => parseKeyImport(ed, createPublicKey(generateKeyPairSync("x25519").privateKey), undefined, {})).toThrow(
-      InvalidKeyMaterialError,
-    );
+    expect(() =>
+      parseKeyImport(ed, createPublicKey(generateKeyPairSync("x25519").privateKey), undefined, {}),
+    ).toThrow(InvalidKeyMaterialError);
   });
 });

@@ -23,7 +23,12 @@ import { ALGORITHMS, RSA_SIZES_TEXT, type AlgorithmInfo } from "./algorithms.js"
 import { b64urlDecode } from "./base64url.js";
 import { bufferOf, okpCurve, pemLabel, pkcs8FromRaw, spkiFromRaw, toBytes } from "./encoding.js";
 import { hasPrivateMembers, publicJwkMembers } from "./jwk.js";
-import { assertJwkIntent, parseJwkJson, symmetricSecretFromImport, MAX_IMPORTED_SECRET_BYTES } from "./key-material.js";
+import {
+  assertJwkIntent,
+  parseJwkJson,
+  symmetricSecretFromImport,
+  MAX_IMPORTED_SECRET_BYTES,
+} from "./key-material.js";
 
 /**
  * A key as a provider stores it after import: key objects for key pairs and secrets, bytes for
@@ -103,7 +108,11 @@ function normalize(input: unknown, name: string, format: KeyInputFormat | undefi
 }
 
 /** What a byte input holds, by the caller's `format` or by its shape. */
-function byteFormat(bytes: Uint8Array, format: KeyInputFormat | undefined, info: AlgorithmInfo): KeyInputFormat {
+function byteFormat(
+  bytes: Uint8Array,
+  format: KeyInputFormat | undefined,
+  info: AlgorithmInfo,
+): KeyInputFormat {
   if (format !== undefined) return format;
   if (pemLabel(bytes) !== undefined) return "pem";
   if (parseJwkJson(bytes) !== undefined) return "jwk";
@@ -114,7 +123,8 @@ function byteFormat(bytes: Uint8Array, format: KeyInputFormat | undefined, info:
 
 function jwkOf(bytes: Uint8Array): Record<string, unknown> {
   const jwk = parseJwkJson(bytes);
-  if (jwk === undefined) throw new InvalidKeyMaterialError("The bytes are not a JWK: a JSON object with \"kty\"");
+  if (jwk === undefined)
+    throw new InvalidKeyMaterialError('The bytes are not a JWK: a JSON object with "kty"');
   return jwk;
 }
 
@@ -167,7 +177,8 @@ export function parseKeyImport(
     return { secret: parseSecretKey(spec, material, options) };
   }
   const privateKey = material === undefined ? undefined : parsePrivateKey(spec, material, options);
-  const givenPublic = publicInput === undefined ? undefined : parsePublicKey(spec, publicInput, options, "options.public");
+  const givenPublic =
+    publicInput === undefined ? undefined : parsePublicKey(spec, publicInput, options, "options.public");
   if (privateKey !== undefined && givenPublic !== undefined) assertSamePublicKey(privateKey, givenPublic);
   return {
     publicKey: givenPublic ?? createPublicKey(privateKey!),
@@ -184,19 +195,27 @@ export function parseKeyImport(
  * const secret = parseSecretKey(aesSpec, new Uint8Array(32), {});
  * ```
  */
-export function parseSecretKey(spec: NormalizedKeySpec, input: KeyInput, options: ParseKeyOptions): KeyObject {
+export function parseSecretKey(
+  spec: NormalizedKeySpec,
+  input: KeyInput,
+  options: ParseKeyOptions,
+): KeyObject {
   const normalized = normalize(input, "material", options.format);
   let bytes: Uint8Array;
   if (normalized.kind === "key") {
     if (normalized.key.type !== "secret") {
-      throw new InvalidKeyMaterialError(`A ${spec.alg} key is a secret key, got a ${normalized.key.type} key`);
+      throw new InvalidKeyMaterialError(
+        `A ${spec.alg} key is a secret key, got a ${normalized.key.type} key`,
+      );
     }
     bytes = toBytes(normalized.key.export());
   } else if (normalized.kind === "jwk") {
     bytes = toBytes(JSON.stringify(normalized.jwk));
   } else {
     if (options.format === "pem") {
-      throw new InvalidKeyMaterialError(`A PEM document is not a ${spec.alg} key; import the raw secret bytes or an "oct" JWK`);
+      throw new InvalidKeyMaterialError(
+        `A PEM document is not a ${spec.alg} key; import the raw secret bytes or an "oct" JWK`,
+      );
     }
     bytes = normalized.bytes;
   }
@@ -219,7 +238,11 @@ export function parseSecretKey(spec: NormalizedKeySpec, input: KeyInput, options
  * const privateKey = parsePrivateKey(spec, pkcs8Pem, {});
  * ```
  */
-export function parsePrivateKey(spec: NormalizedKeySpec, input: KeyInput, options: ParseKeyOptions): KeyObject {
+export function parsePrivateKey(
+  spec: NormalizedKeySpec,
+  input: KeyInput,
+  options: ParseKeyOptions,
+): KeyObject {
   const info = ALGORITHMS[spec.alg];
   const normalized = normalize(input, "material", options.format);
   let key: KeyObject;
@@ -239,7 +262,9 @@ export function parsePrivateKey(spec: NormalizedKeySpec, input: KeyInput, option
         if (label === undefined) throw new InvalidKeyMaterialError("The bytes are not a PEM document");
         if (PUBLIC_PEM_LABELS.includes(label)) throw publicAsMaterial();
         if (label === "ENCRYPTED PRIVATE KEY" || bufferOf(bytes).includes("Proc-Type: 4,ENCRYPTED")) {
-          throw new InvalidKeyMaterialError("Encrypted private keys are not accepted; decrypt the PEM before importing it");
+          throw new InvalidKeyMaterialError(
+            "Encrypted private keys are not accepted; decrypt the PEM before importing it",
+          );
         }
         if (!PRIVATE_PEM_LABELS.includes(label)) throw unexpectedPem(label, PRIVATE_PEM_LABELS);
         key = attempt(
@@ -254,7 +279,9 @@ export function parsePrivateKey(spec: NormalizedKeySpec, input: KeyInput, option
       case "raw": {
         const curve = okpCurve(info.alg);
         if (curve === undefined) {
-          throw new InvalidKeyMaterialError(`Raw private keys apply to ED25519 and X25519 only; import ${spec.alg} keys as PEM, DER or JWK`);
+          throw new InvalidKeyMaterialError(
+            `Raw private keys apply to ED25519 and X25519 only; import ${spec.alg} keys as PEM, DER or JWK`,
+          );
         }
         key = createPrivateKey({ key: bufferOf(pkcs8FromRaw(curve, bytes)), format: "der", type: "pkcs8" });
         break;
@@ -315,7 +342,9 @@ export function parsePublicKey(
       case "raw": {
         const curve = okpCurve(info.alg) ?? (info.curve?.jwk as "P-256" | "P-384" | "P-521" | undefined);
         if (curve === undefined) {
-          throw new InvalidKeyMaterialError(`Raw public keys apply to Ed25519, X25519 and EC keys; import ${spec.alg} keys as PEM, DER or JWK`);
+          throw new InvalidKeyMaterialError(
+            `Raw public keys apply to Ed25519, X25519 and EC keys; import ${spec.alg} keys as PEM, DER or JWK`,
+          );
         }
         key = attempt(
           () => createPublicKey({ key: bufferOf(spkiFromRaw(curve, bytes)), format: "der", type: "spki" }),
@@ -336,7 +365,8 @@ export function parsePublicKey(
 }
 
 function privateKeyFromDer(info: AlgorithmInfo, bytes: Uint8Array): KeyObject {
-  const types = info.type === KeyType.RSA ? ["pkcs8", "pkcs1"] : info.type === KeyType.EC ? ["pkcs8", "sec1"] : ["pkcs8"];
+  const types =
+    info.type === KeyType.RSA ? ["pkcs8", "pkcs1"] : info.type === KeyType.EC ? ["pkcs8", "sec1"] : ["pkcs8"];
   for (const type of types) {
     try {
       return createPrivateKey({ key: bufferOf(bytes), format: "der", type: type as "pkcs8" });
@@ -358,7 +388,8 @@ function privateKeyFromJwk(info: AlgorithmInfo, jwk: Record<string, unknown>): K
   if (curve !== undefined) {
     // Node requires "x" for OKP JWKs; RFC 8037 keys always have it, but derive from "d" so either works.
     const seed = b64urlDecode(jwk["d"]);
-    if (seed?.byteLength !== 32) throw new InvalidKeyMaterialError(`The ${info.alg} JWK "d" must be 32 bytes of base64url`);
+    if (seed?.byteLength !== 32)
+      throw new InvalidKeyMaterialError(`The ${info.alg} JWK "d" must be 32 bytes of base64url`);
     key = createPrivateKey({ key: bufferOf(pkcs8FromRaw(curve, seed)), format: "der", type: "pkcs8" });
   } else {
     key = attempt(
@@ -370,7 +401,9 @@ function privateKeyFromJwk(info: AlgorithmInfo, jwk: Record<string, unknown>): K
   const derived = publicJwkMembers(key) as unknown as Record<string, string>;
   for (const member of ["x", "y", "n", "e"]) {
     if (jwk[member] !== undefined && jwk[member] !== derived[member]) {
-      throw new InvalidKeyMaterialError(`The JWK's public member "${member}" does not belong to its private key`);
+      throw new InvalidKeyMaterialError(
+        `The JWK's public member "${member}" does not belong to its private key`,
+      );
     }
   }
   return key;
@@ -417,11 +450,16 @@ const NODE_TYPE: Partial<Record<KeyType, string>> = {
  * assertKeyFitsSpec(spec, publicKey, {});
  * ```
  */
-export function assertKeyFitsSpec(spec: NormalizedKeySpec, key: KeyObject, options: ParseKeyOptions = {}): void {
+export function assertKeyFitsSpec(
+  spec: NormalizedKeySpec,
+  key: KeyObject,
+  options: ParseKeyOptions = {},
+): void {
   const info = ALGORITHMS[spec.alg];
   const type = key.asymmetricKeyType;
   const details = key.asymmetricKeyDetails ?? {};
-  const fits = type === NODE_TYPE[info.type] && (info.type !== KeyType.EC || details.namedCurve === info.curve?.node);
+  const fits =
+    type === NODE_TYPE[info.type] && (info.type !== KeyType.EC || details.namedCurve === info.curve?.node);
   if (!fits) {
     const found =
       type === "ec"

@@ -134,4 +134,3 @@ export function assertJwkIntent(jwk: Record<string, unknown>, alg: KeyAlg): void
     );
   }
 }
-

@@ -48,7 +48,8 @@ function signOptions(alg: KeyAlg, key: KeyObject) {
 export function signWithKey(alg: KeyAlg, key: KeyObject, data: Uint8Array): Uint8Array {
   const signature = ALGORITHMS[alg].signature;
   if (signature === undefined) throw new TypeError(`signWithKey: ${alg} keys do not sign`);
-  if (signature.scheme === "hmac") return new Uint8Array(createHmac(signature.hash!, key).update(data).digest());
+  if (signature.scheme === "hmac")
+    return new Uint8Array(createHmac(signature.hash!, key).update(data).digest());
   return new Uint8Array(nodeSign(signature.hash ?? null, data, signOptions(alg, key)));
 }
 
@@ -115,7 +116,10 @@ export function aesGcmOpen(
     const decipher = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: GCM_TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(body.subarray(body.byteLength - GCM_TAG_BYTES));
-    const plaintext = Buffer.concat([decipher.update(body.subarray(0, body.byteLength - GCM_TAG_BYTES)), decipher.final()]);
+    const plaintext = Buffer.concat([
+      decipher.update(body.subarray(0, body.byteLength - GCM_TAG_BYTES)),
+      decipher.final(),
+    ]);
     return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
   } catch {
     throw new DecryptionError();
@@ -132,7 +136,10 @@ export function aesGcmOpen(
  */
 export function rsaOaepWrap(publicKey: KeyObject, contentKey: Uint8Array): Uint8Array {
   return new Uint8Array(
-    publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, contentKey),
+    publicEncrypt(
+      { key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+      contentKey,
+    ),
   );
 }
 
@@ -147,7 +154,10 @@ export function rsaOaepWrap(publicKey: KeyObject, contentKey: Uint8Array): Uint8
 export function rsaOaepUnwrap(privateKey: KeyObject, wrapped: Uint8Array): Uint8Array {
   try {
     return new Uint8Array(
-      privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, wrapped),
+      privateDecrypt(
+        { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+        wrapped,
+      ),
     );
   } catch {
     throw new DecryptionError();
@@ -187,7 +197,11 @@ export function x25519Agree(privateKey: KeyObject, publicKey: KeyObject): Uint8A
  * const contentKey = x25519ContentKey(shared, ephemeralRaw, recipientRaw);
  * ```
  */
-export function x25519ContentKey(shared: Uint8Array, ephemeralPublic: Uint8Array, recipientPublic: Uint8Array): Uint8Array {
+export function x25519ContentKey(
+  shared: Uint8Array,
+  ephemeralPublic: Uint8Array,
+  recipientPublic: Uint8Array,
+): Uint8Array {
   const salt = Buffer.concat([ephemeralPublic, recipientPublic]);
   return new Uint8Array(hkdfSync("sha256", shared, salt, X25519_INFO, 32));
 }

@@ -243,7 +243,10 @@ export abstract class KeyProviderBase implements KeyProvider {
     signal: AbortSignal | undefined,
   ): Promise<StoredVersion | undefined>;
   /** The live versions of a kid and its primary, or `undefined` for an unknown kid. */
-  protected abstract listVersionNumbers(kid: string, signal: AbortSignal | undefined): Promise<VersionListing | undefined>;
+  protected abstract listVersionNumbers(
+    kid: string,
+    signal: AbortSignal | undefined,
+  ): Promise<VersionListing | undefined>;
   /** Every kid starting with `prefix`, sorted. */
   protected abstract listKids(prefix: string, signal: AbortSignal | undefined): Promise<string[]>;
   /** Remove one version or all; `true` only if something was removed. Destroyed numbers are never reissued. */
@@ -256,7 +259,11 @@ export abstract class KeyProviderBase implements KeyProvider {
   protected abstract setPrimary(kid: string, version: number, signal: AbortSignal | undefined): Promise<void>;
 
   /** Sign with the version's private key or HMAC secret, in JOSE form. */
-  protected async signWith(record: VersionRecord, data: Uint8Array, _signal: AbortSignal | undefined): Promise<Uint8Array> {
+  protected async signWith(
+    record: VersionRecord,
+    data: Uint8Array,
+    _signal: AbortSignal | undefined,
+  ): Promise<Uint8Array> {
     return signWithKey(record.spec.alg, this.#secretOf(record), data);
   }
 
@@ -277,7 +284,10 @@ export abstract class KeyProviderBase implements KeyProvider {
     aad: Uint8Array | undefined,
     _signal: AbortSignal | undefined,
   ): Promise<Pick<Envelope, "wrappedKey" | "nonce" | "body">> {
-    const associated = envelopeAad({ alg: record.spec.alg, kid: record.kid, version: record.version, wrappedKey: EMPTY }, aad);
+    const associated = envelopeAad(
+      { alg: record.spec.alg, kid: record.kid, version: record.version, wrappedKey: EMPTY },
+      aad,
+    );
     return { wrappedKey: EMPTY, ...aesGcmSeal(this.#secretOf(record), plaintext, associated) };
   }
 
@@ -293,12 +303,20 @@ export abstract class KeyProviderBase implements KeyProvider {
   }
 
   /** Unwrap an RSA-OAEP-256 content key with the version's private key; failure is `DecryptionError`. */
-  protected async unwrapWith(record: VersionRecord, wrappedKey: Uint8Array, _signal: AbortSignal | undefined): Promise<Uint8Array> {
+  protected async unwrapWith(
+    record: VersionRecord,
+    wrappedKey: Uint8Array,
+    _signal: AbortSignal | undefined,
+  ): Promise<Uint8Array> {
     return rsaOaepUnwrap(this.#secretOf(record), wrappedKey);
   }
 
   /** X25519 agreement of the version's private key with a peer's public key. */
-  protected async agreeWith(record: VersionRecord, peer: KeyObject, _signal: AbortSignal | undefined): Promise<Uint8Array> {
+  protected async agreeWith(
+    record: VersionRecord,
+    peer: KeyObject,
+    _signal: AbortSignal | undefined,
+  ): Promise<Uint8Array> {
     return x25519Agree(this.#secretOf(record), peer);
   }
 
@@ -316,7 +334,13 @@ export abstract class KeyProviderBase implements KeyProvider {
         const kid = newKid();
         trace.kid = kid;
         try {
-          const record = await this.createVersion({ kid, spec: normalized, newKid: true, activate: true, signal });
+          const record = await this.createVersion({
+            kid,
+            spec: normalized,
+            newKid: true,
+            activate: true,
+            signal,
+          });
           trace.version = record.version;
           return this.#ref(record, record.version, "create");
         } catch (error) {
@@ -368,7 +392,10 @@ export abstract class KeyProviderBase implements KeyProvider {
       trace.kid = kid;
       if (chosenKid !== undefined) {
         const existing = await this.#highest(chosenKid, signal);
-        if (existing !== undefined && (existing.spec.alg !== stored.alg || existing.spec.klass !== stored.klass)) {
+        if (
+          existing !== undefined &&
+          (existing.spec.alg !== stored.alg || existing.spec.klass !== stored.klass)
+        ) {
           throw new InvalidKeySpecError(
             "alg",
             `KeySpec.alg: kid ${quoteForMessage(kid)} holds ${existing.spec.klass} ${existing.spec.alg} keys; a new version must be the same, got ${stored.klass} ${stored.alg}`,
@@ -403,7 +430,10 @@ export abstract class KeyProviderBase implements KeyProvider {
       if (activate === false) this.#require(ProviderFeature.STAGE, "stage versions");
       const previous = await this.#highest(kid, signal);
       if (previous === undefined) throw new KeyNotFoundError(kid);
-      if (previous.publicOnly === true || (previous.spec.klass === KeyClass.opaque && previous.secretKey === undefined)) {
+      if (
+        previous.publicOnly === true ||
+        (previous.spec.klass === KeyClass.opaque && previous.secretKey === undefined)
+      ) {
         // A key imported without its secret (someone else's public key) has no next version we could make.
         throw new NotSupportedError(
           `Key ${quoteForMessage(kid)} was imported without its secret, so ${this.name} cannot make its next version; import it with importKey(spec, material?, { public, kid })`,
@@ -411,7 +441,14 @@ export abstract class KeyProviderBase implements KeyProvider {
       }
       const spec = rotationSpec(previous.spec, specOverrides);
       this.#checkSupported(spec);
-      const record = await this.createVersion({ kid, spec, newKid: false, previous, activate: activate ?? true, signal });
+      const record = await this.createVersion({
+        kid,
+        spec,
+        newKid: false,
+        previous,
+        activate: activate ?? true,
+        signal,
+      });
       trace.version = record.version;
       const stored = await this.readVersion(kid, record.version, signal);
       return this.#ref(record, stored?.primary ?? record.version, "rotate");
@@ -464,7 +501,8 @@ export abstract class KeyProviderBase implements KeyProvider {
     return traced(this.name, "exportKey", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.EXPORT, "export keys");
       assertKid(kid);
-      if (options === undefined) throw new TypeError('exportKey options are required: { format: "pem" | "der" | "jwk" }');
+      if (options === undefined)
+        throw new TypeError('exportKey options are required: { format: "pem" | "der" | "jwk" }');
       const {
         format,
         version,
@@ -480,21 +518,33 @@ export abstract class KeyProviderBase implements KeyProvider {
       trace.version = record.version;
       const { spec } = record;
       if (spec.klass === KeyClass.opaque) {
-        throw new NotSupportedError(`Key ${quoteForMessage(kid)} is opaque; read its bytes with getKey(kid, version, { includeSecret: true })`);
+        throw new NotSupportedError(
+          `Key ${quoteForMessage(kid)} is opaque; read its bytes with getKey(kid, version, { includeSecret: true })`,
+        );
       }
       if (wantPrivate === true) {
-        if (!mayReturnSecret(spec.exportPolicy, "get", true)) throw new ExportNotAllowedError(kid, spec.exportPolicy);
+        if (!mayReturnSecret(spec.exportPolicy, "get", true))
+          throw new ExportNotAllowedError(kid, spec.exportPolicy);
         const secret = record.secretKey;
         if (secret === undefined || record.publicOnly === true) {
-          throw new NotSupportedError(`Key ${quoteForMessage(kid)} version ${record.version} has no secret ${this.name} can export`);
+          throw new NotSupportedError(
+            `Key ${quoteForMessage(kid)} version ${record.version} has no secret ${this.name} can export`,
+          );
         }
         if (spec.klass === KeyClass.symmetric) {
           if (format !== "jwk") {
-            throw new NotSupportedError(`Symmetric keys export as an "oct" JWK only; use { format: "jwk", private: true }`);
+            throw new NotSupportedError(
+              `Symmetric keys export as an "oct" JWK only; use { format: "jwk", private: true }`,
+            );
           }
           const bytes = toBytes(secret.export());
           try {
-            return Object.freeze({ kty: "oct", k: b64url(bytes), kid: `${kid}.${record.version}`, alg: ALGORITHMS[spec.alg].jose });
+            return Object.freeze({
+              kty: "oct",
+              k: b64url(bytes),
+              kid: `${kid}.${record.version}`,
+              alg: ALGORITHMS[spec.alg].jose,
+            });
           } finally {
             bytes.fill(0);
           }
@@ -593,14 +643,20 @@ export abstract class KeyProviderBase implements KeyProvider {
     });
   }
 
-  async verify(kid: string, data: Uint8Array, signature: Uint8Array, options?: KeyOperationOptions): Promise<boolean> {
+  async verify(
+    kid: string,
+    data: Uint8Array,
+    signature: Uint8Array,
+    options?: KeyOperationOptions,
+  ): Promise<boolean> {
     return traced(this.name, "verify", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.SIGN, "verify");
       const { record, signal } = await this.#operand("verify", kid, options);
       trace.version = record.version;
       assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
       assertBytes(signature, "signature");
-      if (record.publicKey !== undefined) return verifyWithKey(record.spec.alg, record.publicKey, data, signature);
+      if (record.publicKey !== undefined)
+        return verifyWithKey(record.spec.alg, record.publicKey, data, signature);
       if (signature.byteLength !== ALGORITHMS[record.spec.alg].signature?.length) return false;
       return this.verifyMacWith(record, data, signature, signal);
     });
@@ -684,7 +740,11 @@ export abstract class KeyProviderBase implements KeyProvider {
     });
   }
 
-  async deriveSharedSecret(kid: string, peerPublicKey: KeyInput, options?: KeyOperationOptions): Promise<Uint8Array> {
+  async deriveSharedSecret(
+    kid: string,
+    peerPublicKey: KeyInput,
+    options?: KeyOperationOptions,
+  ): Promise<Uint8Array> {
     return traced(this.name, "deriveSharedSecret", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.DERIVE, "derive shared secrets");
       const { record, signal } = await this.#operand("deriveSharedSecret", kid, options);
@@ -716,7 +776,11 @@ export abstract class KeyProviderBase implements KeyProvider {
   ): Promise<{ record: VersionRecord; signal: AbortSignal | undefined; aad: Uint8Array | undefined }> {
     assertKid(kid);
     const known = operation === "encrypt" ? ["version", "aad", "signal"] : ["version", "signal"];
-    const { version, signal, aad } = readOptions(options as KeyOperationOptions & { aad?: Uint8Array } | undefined, `${operation} options`, known as never);
+    const { version, signal, aad } = readOptions(
+      options as (KeyOperationOptions & { aad?: Uint8Array }) | undefined,
+      `${operation} options`,
+      known as never,
+    );
     assertOptionalVersion(version, "options.version");
     if (aad !== undefined) assertBytes(aad, "options.aad");
     const { record } = await this.#read(kid, version, signal);
@@ -726,7 +790,9 @@ export abstract class KeyProviderBase implements KeyProvider {
 
   #assertUse(record: VersionRecord, use: KeyUse): void {
     if (record.spec.klass === KeyClass.opaque) {
-      throw new NotSupportedError(`Key ${quoteForMessage(record.kid)} is opaque: ${this.name} stores its bytes without using them`);
+      throw new NotSupportedError(
+        `Key ${quoteForMessage(record.kid)} is opaque: ${this.name} stores its bytes without using them`,
+      );
     }
     if (!record.spec.uses.includes(use)) {
       throw new KeyUsageError(
@@ -748,12 +814,18 @@ export abstract class KeyProviderBase implements KeyProvider {
 
   #secretOf(record: VersionRecord): KeyObject {
     if (record.secretKey === undefined) {
-      throw new NotSupportedError(`${this.name} holds no secret for key ${quoteForMessage(record.kid)} version ${record.version}`);
+      throw new NotSupportedError(
+        `${this.name} holds no secret for key ${quoteForMessage(record.kid)} version ${record.version}`,
+      );
     }
     return record.secretKey;
   }
 
-  async #read(kid: string, version: number | undefined, signal: AbortSignal | undefined): Promise<StoredVersion> {
+  async #read(
+    kid: string,
+    version: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<StoredVersion> {
     const stored = await this.readVersion(kid, version, signal);
     if (stored === undefined) throw new KeyNotFoundError(kid, version);
     return stored;
@@ -833,14 +905,22 @@ export abstract class KeyProviderBase implements KeyProvider {
     const { spec } = record;
     const derived = this.#derive(record);
     let secret: Uint8Array | undefined;
-    if (record.secretKey !== undefined && record.publicOnly !== true && mayReturnSecret(spec.exportPolicy, origin, includeSecret)) {
+    if (
+      record.secretKey !== undefined &&
+      record.publicOnly !== true &&
+      mayReturnSecret(spec.exportPolicy, origin, includeSecret)
+    ) {
       secret =
         spec.klass === KeyClass.asymmetric
           ? encodePrivateKey(spec, record.secretKey)
           : toBytes(record.secretKey.export());
     }
     const status =
-      record.version === primary ? KeyStatus.PRIMARY : record.version > primary ? KeyStatus.STAGED : KeyStatus.ACTIVE;
+      record.version === primary
+        ? KeyStatus.PRIMARY
+        : record.version > primary
+          ? KeyStatus.STAGED
+          : KeyStatus.ACTIVE;
     const ref = createKeyRef({
       kid: record.kid,
       version: record.version,

@@ -1,4 +1,12 @@
-import type { ExportPolicy, KeyAlg, KeyRef, KeyStatus, KeyType, KeyUse, NormalizedKeySpec } from "@keyprovider/core";
+import type {
+  ExportPolicy,
+  KeyAlg,
+  KeyRef,
+  KeyStatus,
+  KeyType,
+  KeyUse,
+  NormalizedKeySpec,
+} from "@keyprovider/core";
 import { b64url } from "./base64url.js";
 
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
@@ -120,6 +128,11 @@ export function createKeyRef(fields: KeyRefFields): KeyRef {
   ref["tags"] = Object.isFrozen(fields.tags) ? fields.tags : Object.freeze({ ...fields.tags });
   ref["fingerprint"] = fields.fingerprint;
   // Not enumerable, like material: a spread copy or a generic logger stays short.
-  Object.defineProperty(ref, "spec", { value: fields.spec, enumerable: false, writable: false, configurable: false });
+  Object.defineProperty(ref, "spec", {
+    value: fields.spec,
+    enumerable: false,
+    writable: false,
+    configurable: false,
+  });
   return Object.freeze(ref) as unknown as KeyRef;
 }

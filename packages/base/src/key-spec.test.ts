@@ -30,7 +30,9 @@ describe("validateKeySpec", () => {
       type: "ed25519",
     });
     expect(validateKeySpec({ ...ed, alg: "RSA_PSS_SHA256" } as KeySpec).sizeBits).toBe(3072);
-    expect(validateKeySpec({ ...ed, alg: "RSA_PSS_SHA256" } as KeySpec, { purpose: "import" }).sizeBits).toBeUndefined();
+    expect(
+      validateKeySpec({ ...ed, alg: "RSA_PSS_SHA256" } as KeySpec, { purpose: "import" }).sizeBits,
+    ).toBeUndefined();
     const aes = validateKeySpec({ klass: "sym", alg: "AES256_GCM", uses: ["encrypt"], exportPolicy: "none" });
     expect([aes.type, aes.privateFormat, aes.sizeBits]).toEqual(["symmetric", "Raw", 256]);
     expect(validateKeySpec({ ...ed, klass: "opaque" } as KeySpec).type).toBe("opaque");

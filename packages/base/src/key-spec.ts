@@ -255,7 +255,10 @@ export function rotationSpec(previous: NormalizedKeySpec, overrides: unknown): N
   // Own properties only, each read once.
   const changes = { ...(overrides ?? {}) } as Record<string, unknown>;
   for (const field of ["klass", "alg"] as const) {
-    const changed = field === "alg" && typeof changes[field] === "string" ? algorithmInfo(changes[field])?.alg : changes[field];
+    const changed =
+      field === "alg" && typeof changes[field] === "string"
+        ? algorithmInfo(changes[field])?.alg
+        : changes[field];
     if (changes[field] !== undefined && changed !== previous[field]) {
       fail(
         field,

@@ -24,7 +24,12 @@ describe("traced", () => {
       expect(result).toBe(secret);
       expect(events.map(([name]) => name)).toEqual(["start", "end", "asyncStart", "asyncEnd"]);
       const done = events.at(-1)![1];
-      expect(done).toMatchObject({ provider: "TestProvider", operation: "testOperation", kid: "k1", version: 4 });
+      expect(done).toMatchObject({
+        provider: "TestProvider",
+        operation: "testOperation",
+        kid: "k1",
+        version: 4,
+      });
       expect(done.durationMs).toBeGreaterThanOrEqual(0);
       expect(Object.values(done)).not.toContain(secret);
 
@@ -42,6 +47,8 @@ describe("traced", () => {
   });
 
   it("costs nothing but a check without subscribers", async () => {
-    expect(await traced("P", "unobserved", undefined, undefined, async (trace) => trace.durationMs)).toBeUndefined();
+    expect(
+      await traced("P", "unobserved", undefined, undefined, async (trace) => trace.durationMs),
+    ).toBeUndefined();
   });
 });

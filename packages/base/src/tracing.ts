@@ -79,7 +79,7 @@ export function traced<T>(
   try {
     promise = fn(trace);
   } catch (error) {
-    promise = Promise.reject(error);
+    promise = Promise.reject(error as Error);
   } finally {
     channel.end.publish(trace);
   }
@@ -92,7 +92,13 @@ export function traced<T>(
     },
     (error: unknown) => {
       trace.durationMs = performance.now() - started;
-      trace.errorCode = KeyProviderError.isInstance(error) ? error.code : error instanceof TypeError ? "ERR_INVALID_ARG_TYPE" : error instanceof RangeError ? "ERR_OUT_OF_RANGE" : "ERR_UNEXPECTED";
+      trace.errorCode = KeyProviderError.isInstance(error)
+        ? error.code
+        : error instanceof TypeError
+          ? "ERR_INVALID_ARG_TYPE"
+          : error instanceof RangeError
+            ? "ERR_OUT_OF_RANGE"
+            : "ERR_UNEXPECTED";
       trace.error = error;
       channel.error.publish(trace);
       channel.asyncStart.publish(trace);
@@ -100,4 +106,13 @@ export function traced<T>(
       throw error;
     },
   );
+}
+
+/** A code for any error: the family's own, Node's conventions for programmer errors, or the abort's name. */
+function errorCode(error: unknown): string {
+  if (KeyProviderError.isInstance(error)) return error.code;
+  if (error instanceof TypeError) return "ERR_INVALID_ARG_TYPE";
+  if (error instanceof RangeError) return "ERR_OUT_OF_RANGE";
+  if (error instanceof Error && error.name === "AbortError") return "ABORT_ERR";
+  return "ERR_UNEXPECTED";
 }

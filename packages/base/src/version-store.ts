@@ -113,7 +113,9 @@ export class VersionStore<T> {
     if (expected !== undefined && entry !== expected) throw new KeyNotFoundError(kid);
     const chosen = version ?? (entry?.highest ?? 0) + 1;
     if (chosen > MAX_KEY_VERSION) {
-      throw new RangeError(`Key ${quoteForMessage(kid)} has used every version number up to ${MAX_KEY_VERSION}`);
+      throw new RangeError(
+        `Key ${quoteForMessage(kid)} has used every version number up to ${MAX_KEY_VERSION}`,
+      );
     }
     if (entry?.versions.has(chosen)) throw new KeyExistsError(kid, chosen);
     if (entry?.retired.has(chosen)) throw new KeyExistsError(kid, chosen, { retired: true });
@@ -158,5 +160,4 @@ export class VersionStore<T> {
     if (entry === undefined) throw new KeyNotFoundError(kid);
     return entry;
   }
-
 }

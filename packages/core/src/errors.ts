@@ -35,7 +35,7 @@ export function describeType(value: unknown): string {
     case "string":
       return `a string of ${value.length} characters`;
     case "object":
-      return `an object (${(value as object).constructor?.name ?? "null prototype"})`;
+      return `an object (${value.constructor?.name ?? "null prototype"})`;
     default:
       return typeof value;
   }
@@ -453,7 +453,13 @@ export class KeyUsageError extends KeyProviderError {
   /** The use the operation needs, such as `"sign"` or `"decaps"`. */
   readonly use: string;
 
-  constructor(kid: string, version: number | undefined, use: string, message: string, options?: KeyProviderErrorOptions) {
+  constructor(
+    kid: string,
+    version: number | undefined,
+    use: string,
+    message: string,
+    options?: KeyProviderErrorOptions,
+  ) {
     super(message, options);
     this.kid = kid;
     this.version = version;
@@ -536,13 +542,7 @@ export class InvalidKidError extends KeyProviderError {
  * ```
  */
 export type InvalidTokenReason =
-  | "malformed"
-  | "header"
-  | "alg"
-  | "kid"
-  | "key_not_allowed"
-  | "signature"
-  | "claims";
+  "malformed" | "header" | "alg" | "kid" | "key_not_allowed" | "signature" | "claims";
 
 /**
  * A JWT was refused by `verifyJwt` or `jwtKeyResolver` before or instead of its claims being checked:

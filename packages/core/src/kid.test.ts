@@ -5,11 +5,26 @@ describe("versioned kids", () => {
   it("formats and parses <kid>.<version>", () => {
     expect(versionedKid("abc", 3)).toBe("abc.3");
     expect(parseVersionedKid("abc.3")).toEqual({ kid: "abc", version: 3 });
-    expect(parseVersionedKid(versionedKid("a-b_c", 2_147_483_647))).toEqual({ kid: "a-b_c", version: 2_147_483_647 });
+    expect(parseVersionedKid(versionedKid("a-b_c", 2_147_483_647))).toEqual({
+      kid: "a-b_c",
+      version: 2_147_483_647,
+    });
   });
 
   it("treats anything but a canonical positive integer suffix as a kid of its own", () => {
-    for (const kid of ["b.x", "abc.", "abc.01", "abc.0", "abc.-1", "abc.+1", "abc.1e3", "abc. 1", ".3", "abc", "a.2147483648"]) {
+    for (const kid of [
+      "b.x",
+      "abc.",
+      "abc.01",
+      "abc.0",
+      "abc.-1",
+      "abc.+1",
+      "abc.1e3",
+      "abc. 1",
+      ".3",
+      "abc",
+      "a.2147483648",
+    ]) {
       expect(parseVersionedKid(kid)).toEqual({ kid, version: undefined });
     }
     // Only the last dot separates a version.

@@ -53,7 +53,10 @@ export function versionedKid(kid: string, version: number): string {
  * parseVersionedKid("abc.01"); // { kid: "abc.01", version: undefined }
  * ```
  */
-export function parseVersionedKid(value: string): { readonly kid: string; readonly version: number | undefined } {
+export function parseVersionedKid(value: string): {
+  readonly kid: string;
+  readonly version: number | undefined;
+} {
   if (typeof value !== "string") throw new TypeError("parseVersionedKid: the kid must be a string");
   const dot = value.lastIndexOf(".");
   if (dot > 0) {

@@ -101,7 +101,9 @@ export function defineProvider<
   const Aliases extends readonly string[] = readonly [],
   Options = unknown,
   P extends KeyProvider = KeyProvider,
->(input: ProviderDefinitionInput<Name, Aliases, Options, P>): ProviderDefinition<Name, Aliases[number], Options, P> {
+>(
+  input: ProviderDefinitionInput<Name, Aliases, Options, P>,
+): ProviderDefinition<Name, Aliases[number], Options, P> {
   if (typeof input !== "object" || input === null) {
     throw new TypeError("defineProvider() takes an object: { name, aliases, apiVersion: 1, create }");
   }
@@ -119,7 +121,9 @@ export function defineProvider<
   if (typeof input.create !== "function") throw new TypeError("defineProvider(): create must be a function");
   const definition = {
     name,
-    aliases: Object.freeze([...new Set(aliases)].filter((alias) => alias !== name)) as readonly Aliases[number][],
+    aliases: Object.freeze(
+      [...new Set(aliases)].filter((alias) => alias !== name),
+    ) as readonly Aliases[number][],
     apiVersion,
     create: (options: Options, ctx: ProviderContext) => input.create(options, ctx),
   };

@@ -4,6 +4,8 @@ import type { KeyProvider } from "./types.js";
 
 /**
  * The first-party providers, so a missing one can be named with the package that provides it.
+ * `planned` marks a provider whose package is not released yet: the error says so instead of
+ * suggesting an install that cannot work.
  *
  * @example
  * ```ts
@@ -14,13 +16,19 @@ export const FIRST_PARTY_PROVIDERS: readonly {
   readonly name: string;
   readonly aliases: readonly string[];
   readonly packageName: string;
+  readonly planned?: true;
 }[] = Object.freeze([
   { name: "InMemoryKeyProvider", aliases: ["inmemory"], packageName: "@keyprovider/inmemory" },
   { name: "LocalKeyProvider", aliases: ["local"], packageName: "@keyprovider/local" },
-  { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms" },
-  { name: "RemoteJwksKeyProvider", aliases: ["remote-jwks"], packageName: "@keyprovider/remote-jwks" },
-  { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored" },
-  { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file" },
+  { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms", planned: true },
+  {
+    name: "RemoteJwksKeyProvider",
+    aliases: ["remote-jwks"],
+    packageName: "@keyprovider/remote-jwks",
+    planned: true,
+  },
+  { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored", planned: true },
+  { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file", planned: true },
 ]);
 
 /**
@@ -179,7 +187,9 @@ export function createRegistry<
       `Known: ${names.length > 0 ? names.join(", ") : "(none)"}.`,
       firstParty === undefined
         ? ""
-        : `Install ${firstParty.packageName} and pass it to createRegistry({ providers }) or loaders, or call discoverProviders() from @keyprovider/core/node.`,
+        : firstParty.planned === true
+          ? `${firstParty.name} is planned for ${firstParty.packageName}, which is not released yet.`
+          : `Install ${firstParty.packageName} and pass it to createRegistry({ providers }) or loaders, or call discoverProviders() from @keyprovider/core/node.`,
     ];
     return new ProviderNotFoundError(name, names, parts.filter(Boolean).join(" "), {
       cause,

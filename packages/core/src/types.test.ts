@@ -1,5 +1,11 @@
 import { describe, expectTypeOf, it } from "vitest";
-import type { AnyKeyProviderError, KeyAlg, KeyProviderErrorCode, KeySpec, NormalizedKeySpec } from "./index.js";
+import type {
+  AnyKeyProviderError,
+  KeyAlg,
+  KeyProviderErrorCode,
+  KeySpec,
+  NormalizedKeySpec,
+} from "./index.js";
 import { createRegistry, defineProvider, type KeyProvider } from "./index.js";
 
 // These tests are checked by the compiler (the typecheck step of `pnpm test`); at run time they

@@ -21,9 +21,7 @@ type RsaAlg =
   | typeof KeyAlg.RSA_PKCS1_SHA512;
 /** ECDSA key algorithms. @internal */
 type EcdsaAlg =
-  | typeof KeyAlg.ECDSA_P256_SHA256
-  | typeof KeyAlg.ECDSA_P384_SHA384
-  | typeof KeyAlg.ECDSA_P521_SHA512;
+  typeof KeyAlg.ECDSA_P256_SHA256 | typeof KeyAlg.ECDSA_P384_SHA384 | typeof KeyAlg.ECDSA_P521_SHA512;
 /** Key algorithms of RFC 8037 octet key pairs. @internal */
 type OkpAlg = typeof KeyAlg.ED25519 | typeof KeyAlg.X25519;
 /** Symmetric key algorithms. @internal */
@@ -119,7 +117,8 @@ export interface EcKeySpec extends KeySpecCommon, KeyPairEncoding<"SubjectPublic
  * const spec: OkpKeySpec = { alg: "ED25519", publicFormat: "Raw" };
  * ```
  */
-export interface OkpKeySpec extends KeySpecCommon, KeyPairEncoding<"SubjectPublicKeyInfo" | "Raw", "PKCS8" | "Raw"> {
+export interface OkpKeySpec
+  extends KeySpecCommon, KeyPairEncoding<"SubjectPublicKeyInfo" | "Raw", "PKCS8" | "Raw"> {
   readonly klass?: typeof KeyClass.asymmetric;
   readonly alg: OkpAlg | JoseAlgorithmOf<OkpAlg>;
   readonly sizeBits?: never;
@@ -605,13 +604,22 @@ export interface KeyProvider {
    */
   sign(kid: string, data: Uint8Array, options?: KeyOperationOptions): Promise<Uint8Array>;
   /** `true` if `signature` is valid for `data`; a mismatched or malformed signature is `false`. Needs use `verify`. */
-  verify(kid: string, data: Uint8Array, signature: Uint8Array, options?: KeyOperationOptions): Promise<boolean>;
+  verify(
+    kid: string,
+    data: Uint8Array,
+    signature: Uint8Array,
+    options?: KeyOperationOptions,
+  ): Promise<boolean>;
   /** Encrypt into the versioned keyprovider envelope (AES-256-GCM, or hybrid for RSA-OAEP and X25519). Needs use `encrypt`. */
   encrypt(kid: string, plaintext: Uint8Array, options?: EncryptOptions): Promise<Uint8Array>;
   /** Decrypt an envelope made by `encrypt` with this kid; any tampering is one `DecryptionError`. Needs use `decrypt`. */
   decrypt(kid: string, ciphertext: Uint8Array, options?: DecryptOptions): Promise<Uint8Array>;
   /** X25519 agreement with a peer's public key; an all-zero result is refused. Needs use `decaps`. */
-  deriveSharedSecret(kid: string, peerPublicKey: KeyInput, options?: KeyOperationOptions): Promise<Uint8Array>;
+  deriveSharedSecret(
+    kid: string,
+    peerPublicKey: KeyInput,
+    options?: KeyOperationOptions,
+  ): Promise<Uint8Array>;
   /** `n` CSPRNG bytes, `n` an integer in 0..65536. */
   randomBytes(n: number, options?: CallOptions): Promise<Uint8Array>;
   /** HKDF-SHA256 (RFC 5869). */
