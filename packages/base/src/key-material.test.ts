@@ -1,6 +1,6 @@
 import { InvalidKeyMaterialError, type KeySpec } from "@keyprovider/core";
 import { describe, expect, it } from "vitest";
-import { b64url, jwkThumbprint, parseJwkJson, symmetricSecretFromImport, validateKeySpec } from "./index.js";
+import { b64url, parseJwkJson, symmetricSecretFromImport, validateKeySpec } from "./index.js";
 
 const aes = validateKeySpec(
   { klass: "sym", alg: "AES256_GCM", uses: ["encrypt"], exportPolicy: "none" } satisfies KeySpec,

@@ -79,7 +79,8 @@ export function traced<T>(
   try {
     promise = fn(trace);
   } catch (error) {
-    promise = Promise.reject(error as Error);
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrown as it came
+    promise = Promise.reject(error);
   } finally {
     channel.end.publish(trace);
   }
@@ -92,13 +93,7 @@ export function traced<T>(
     },
     (error: unknown) => {
       trace.durationMs = performance.now() - started;
-      trace.errorCode = KeyProviderError.isInstance(error)
-        ? error.code
-        : error instanceof TypeError
-          ? "ERR_INVALID_ARG_TYPE"
-          : error instanceof RangeError
-            ? "ERR_OUT_OF_RANGE"
-            : "ERR_UNEXPECTED";
+      trace.errorCode = errorCode(error);
       trace.error = error;
       channel.error.publish(trace);
       channel.asyncStart.publish(trace);
