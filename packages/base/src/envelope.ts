@@ -142,22 +142,30 @@ export function envelopeAad(
   envelope: Pick<Envelope, "alg" | "kid" | "version" | "wrappedKey">,
   aad: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
-  const version = Buffer.alloc(4);
-  version.writeUInt32BE(envelope.version);
-  const fields = [
+  const kid = Buffer.from(envelope.kid, "utf8");
+  const fields: readonly (Uint8Array | number)[] = [
     AAD_LABEL,
-    Buffer.of(ENVELOPE_FORMAT),
-    Buffer.of(ALG_IDS.get(envelope.alg) ?? 0),
-    Buffer.from(envelope.kid, "utf8"),
-    version,
+    ENVELOPE_FORMAT,
+    ALG_IDS.get(envelope.alg) ?? 0,
+    kid,
+    envelope.version,
     envelope.wrappedKey,
     aad,
   ];
-  const parts: Uint8Array[] = [];
-  for (const field of fields) {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(field.length);
-    parts.push(length, field);
-  }
-  return new Uint8Array(Buffer.concat(parts));
+  // Numbers are fields too: one byte for format and algorithm, four for the version.
+  const sizes = fields.map((field, i) => (typeof field === "number" ? (i === 4 ? 4 : 1) : field.byteLength));
+  const out = Buffer.allocUnsafe(sizes.reduce((sum, size) => sum + 4 + size, 0));
+  let offset = 0;
+  fields.forEach((field, i) => {
+    offset = out.writeUInt32BE(sizes[i]!, offset);
+    if (typeof field !== "number") {
+      out.set(field, offset);
+      offset += field.byteLength;
+    } else if (i === 4) {
+      offset = out.writeUInt32BE(field, offset);
+    } else {
+      offset = out.writeUInt8(field, offset);
+    }
+  });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

@@ -84,9 +84,7 @@ export abstract class InProcessKeyProvider extends KeyProviderBase {
   }
 
   protected async readVersion(kid: string, version: number | undefined): Promise<StoredVersion | undefined> {
-    const listing = this.#store.listing(kid);
-    const record = this.#store.find(kid, version);
-    return record === undefined || listing === undefined ? undefined : { record, primary: listing.primary };
+    return this.#store.findWithPrimary(kid, version);
   }
 
   protected async listVersionNumbers(kid: string): Promise<VersionListing | undefined> {

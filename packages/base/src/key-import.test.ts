@@ -65,7 +65,7 @@ describe("keys in the forms users hold", () => {
       const parsed = parseKeyImport(ed, input as never, undefined, {});
       expect(parsed.publicKey!.export({ format: "jwk" })).toEqual(expected);
     }
-    const fromCrypto = parseKeyImport(ed, crypto.privateKey, undefined, {});
+    const fromCrypto = parseKeyImport(ed, (crypto as webcrypto.CryptoKeyPair).privateKey, undefined, {});
     expect(fromCrypto.privateKey!.asymmetricKeyType).toBe("ed25519");
     const raw = new Uint8Array(Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url"));
     expect(

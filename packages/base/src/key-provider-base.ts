@@ -14,6 +14,7 @@ import {
   UnsupportedAlgorithmError,
   DecryptionError,
   quoteForMessage,
+  versionedKid,
   type CallOptions,
   type DecryptOptions,
   type EncryptOptions,
@@ -542,7 +543,7 @@ export abstract class KeyProviderBase implements KeyProvider {
             return Object.freeze({
               kty: "oct",
               k: b64url(bytes),
-              kid: `${kid}.${record.version}`,
+              kid: versionedKid(kid, record.version),
               alg: ALGORITHMS[spec.alg].jose,
             });
           } finally {
@@ -865,7 +866,7 @@ export abstract class KeyProviderBase implements KeyProvider {
 
   #jwkLabels(record: VersionRecord): { kid: string; alg: string; use: string } {
     const publication = ALGORITHMS[record.spec.alg].jwk!;
-    return { kid: `${record.kid}.${record.version}`, alg: publication.alg, use: publication.use };
+    return { kid: versionedKid(record.kid, record.version), alg: publication.alg, use: publication.use };
   }
 
   #derive(record: VersionRecord): Derived {

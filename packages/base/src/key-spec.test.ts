@@ -50,7 +50,7 @@ describe("validateKeySpec", () => {
     expect(validateKeySpec({ alg: "RS256", sizeBits: 2048 }).alg).toBe("RSA_PKCS1_SHA256");
     expect(validateKeySpec({ alg: "A256GCM" }).uses).toEqual(["encrypt", "decrypt"]);
     expect(validateKeySpec({ alg: "X25519" }).uses).toEqual(["encrypt", "decrypt", "decaps"]);
-    expect(validateKeySpec({ klass: "opaque", alg: "HS256" }).uses).toEqual([]);
+    expect(validateKeySpec({ klass: "opaque", alg: "HMAC_SHA256" }).uses).toEqual([]);
     expect(() => validateKeySpec({ alg: "none" } as unknown as KeySpec)).toThrow(InvalidKeySpecError);
     expect(() => validateKeySpec({ alg: "ES512", sizeBits: 521 } as unknown as KeySpec)).toThrow(
       /sizeBits applies to RSA keys only/,

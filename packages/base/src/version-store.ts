@@ -62,6 +62,14 @@ export class VersionStore<T> {
     return entry?.versions.get(version ?? entry.primary);
   }
 
+  /** A version (or the primary) with the kid's primary number, or `undefined`: one lookup, no copies. */
+  findWithPrimary(kid: string, version?: number): { readonly record: T; readonly primary: number } | undefined {
+    const entry = this.#keys.get(kid);
+    if (entry === undefined) return undefined;
+    const record = entry.versions.get(version ?? entry.primary);
+    return record === undefined ? undefined : { record, primary: entry.primary };
+  }
+
   /** The live versions (ascending) and the primary of a kid, or `undefined`. */
   listing(kid: string): { readonly versions: number[]; readonly primary: number } | undefined {
     const entry = this.#keys.get(kid);
