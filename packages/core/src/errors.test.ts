@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
+  InvalidConfigError,
   InvalidKeyMaterialError,
   InvalidKeySpecError,
   InvalidProviderError,
@@ -30,6 +31,11 @@ describe("error family", () => {
     [new RemoteJwksError("ERR_REMOTE_JWKS_TIMEOUT", "slow"), "RemoteJwksError", "ERR_REMOTE_JWKS_TIMEOUT"],
     [new ProviderNotFoundError("x", [], "missing"), "ProviderNotFoundError", "ERR_PROVIDER_NOT_FOUND"],
     [new InvalidProviderError("bad"), "InvalidProviderError", "ERR_INVALID_PROVIDER"],
+    [
+      new InvalidConfigError("invalid_json", "/app/x.json", "bad"),
+      "InvalidConfigError",
+      "ERR_INVALID_CONFIG",
+    ],
   ];
 
   it.each(cases)("%s has name %s and code %s", (error, name, code) => {
@@ -83,6 +89,14 @@ describe("error family", () => {
     });
     expect([remote.url, remote.status]).toEqual(["https://x", 503]);
     expect(new InvalidKeySpecError("sizeBits", "no").field).toBe("sizeBits");
+    const config = new InvalidConfigError("literal_secret", "/app/keyprovider.config.json", "no", {
+      member: "options.kek.passphrase",
+    });
+    expect([config.reason, config.source, config.member]).toEqual([
+      "literal_secret",
+      "/app/keyprovider.config.json",
+      "options.kek.passphrase",
+    ]);
   });
 
   it("bounds hostile identifiers in messages", () => {

@@ -16,6 +16,7 @@ export type {
   RotationOverrides,
 } from "./types.js";
 export {
+  InvalidConfigError,
   InvalidKeyMaterialError,
   InvalidKeySpecError,
   InvalidProviderError,
@@ -31,7 +32,7 @@ export {
   UnsupportedAlgorithmError,
   quoteForMessage,
 } from "./errors.js";
-export type { KeyProviderErrorOptions, RemoteJwksErrorCode } from "./errors.js";
+export type { InvalidConfigReason, KeyProviderErrorOptions, RemoteJwksErrorCode } from "./errors.js";
 export { PROVIDER_API_VERSION, defineProvider, isProviderDefinition } from "./provider-definition.js";
 export type { ProviderContext, ProviderDefinition, ProviderDefinitionInput } from "./provider-definition.js";
 export { FIRST_PARTY_PROVIDERS, createRegistry } from "./registry.js";
