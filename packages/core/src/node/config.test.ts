@@ -1,4 +1,4 @@
-import { chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chown, lchown, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -208,6 +208,13 @@ describe("loadConfig", () => {
       const error = await refusal(loadConfig({ cwd: app, env: {} }));
       expect(error.reason).toBe("untrusted");
       expect(error.message).toContain("belongs to another user");
+      // Nor through a link that someone else planted, whatever it points at.
+      const linked = await mkdtemp(join(root, "linked-"));
+      const real = await configDir({ provider: "mine" });
+      await symlink(join(real, CONFIG_FILE_NAME), join(linked, CONFIG_FILE_NAME));
+      await lchown(join(linked, CONFIG_FILE_NAME), 65534, 65534);
+      await mkdir(join(linked, "app"));
+      expect((await refusal(loadConfig({ cwd: join(linked, "app"), env: {} }))).reason).toBe("untrusted");
       const named = await loadConfig({
         cwd: app,
         path: join(shared, CONFIG_FILE_NAME),

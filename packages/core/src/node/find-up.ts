@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 /**
@@ -23,14 +23,17 @@ export async function* filesUpward(start: string, name: string): AsyncGenerator<
 export async function isTrustedUpward(file: string, start: string): Promise<boolean> {
   const uid = process.geteuid?.();
   if (uid === undefined) return true;
-  const [owner, startOwner] = await Promise.all([
-    stat(file).then((s) => s.uid),
+  // The link and what it points at must both be trusted: a link someone else planted is theirs.
+  const [link, target, startOwner] = await Promise.all([
+    lstat(file),
+    stat(file),
     stat(start).then(
       (s) => s.uid,
       () => undefined,
     ),
   ]);
-  return owner === uid || owner === 0 || owner === startOwner;
+  const trusted = (owner: number) => owner === uid || owner === 0 || owner === startOwner;
+  return trusted(link.uid) && trusted(target.uid);
 }
 
 export async function isFile(path: string): Promise<boolean> {
