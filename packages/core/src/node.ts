@@ -1,8 +1,9 @@
-export { discoverProviders } from "./node/discover-providers.js";
+export { discoverInstalledProviders, discoverProviders } from "./node/discover-providers.js";
 export type {
   DependencyField,
   DiscoverProvidersOptions,
   DiscoveryProblem,
+  InstalledProvider,
   ProviderManifest,
 } from "./node/discover-providers.js";
 export { CONFIG_FILE_NAME, CONFIG_PATH_VARIABLE, loadConfig, parseConfig } from "./node/config.js";

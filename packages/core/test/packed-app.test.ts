@@ -9,7 +9,12 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidConfigError, ProviderNotFoundError } from "@keyprovider/core";
-import { createFromConfig, discoverProviders, parseConfig } from "@keyprovider/core/node";
+import {
+  createFromConfig,
+  discoverInstalledProviders,
+  discoverProviders,
+  parseConfig,
+} from "@keyprovider/core/node";
 
 const workspace = resolve(import.meta.dirname, "../../..");
 const PACKED = ["core", "base", "inmemory", "local"] as const;
@@ -194,6 +199,15 @@ describe("discovery in an installed application", () => {
       expect(definitions.map((d) => d.name)).toEqual(expected);
     },
   );
+
+  it("pnpm: names the package, version and store directory of each provider", async () => {
+    const installed = await discoverInstalledProviders({ cwd: join(apps.pnpm, "scripts") });
+    expect(installed.map((p) => [p.definition.name, p.packageName, p.packageVersion])).toEqual([
+      ["InMemoryKeyProvider", "@keyprovider/inmemory", "0.0.0"],
+      ["LocalKeyProvider", "@keyprovider/local", "0.0.0"],
+    ]);
+    expect(installed[1]!.packageDir).toBe(await realpath(join(apps.pnpm, "node_modules/@keyprovider/local")));
+  });
 
   it("npm: a workspace member finds its own providers in the hoisted node_modules", async () => {
     const definitions = await discoverProviders({ cwd: join(apps.npm, "packages", "worker", "src") });

@@ -93,6 +93,26 @@ const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 const ESM_CONDITIONS: ReadonlySet<string> = new Set(["node", "import"]);
 
 /**
+ * A provider found by {@link discoverInstalledProviders}, with the package it came from.
+ *
+ * @example
+ * ```ts
+ * for (const { definition, packageName, packageVersion } of await discoverInstalledProviders()) {
+ *   console.log(definition.name, definition.aliases, `${packageName}@${packageVersion}`);
+ * }
+ * ```
+ */
+export interface InstalledProvider {
+  readonly definition: ProviderDefinition;
+  /** The npm package that declares it, such as `"@keyprovider/local"`. */
+  readonly packageName: string;
+  /** That package's version, from its package.json. */
+  readonly packageVersion: string | undefined;
+  /** The package's directory, as Node's resolver found it (symlinks resolved). */
+  readonly packageDir: string;
+}
+
+/**
  * Find the key providers the application has installed, like Python entry points. The
  * application is the nearest package.json from `cwd` upward; its dependencies are resolved from
  * its directory exactly as `import` in Node resolves them (node_modules lookup, `exports` with the
@@ -114,22 +134,45 @@ const ESM_CONDITIONS: ReadonlySet<string> = new Set(["node", "import"]);
 export async function discoverProviders(
   options: DiscoverProvidersOptions = {},
 ): Promise<ProviderDefinition[]> {
+  return (await discover(options, "discoverProviders")).map((installed) => installed.definition);
+}
+
+/**
+ * {@link discoverProviders}, with the package each provider came from: what a command that lists
+ * the installed providers shows.
+ *
+ * @example
+ * ```ts
+ * import { discoverInstalledProviders } from "@keyprovider/core/node";
+ *
+ * for (const { definition, packageName, packageVersion } of await discoverInstalledProviders()) {
+ *   console.log(definition.name, `${packageName}@${packageVersion ?? "?"}`);
+ * }
+ * ```
+ */
+export async function discoverInstalledProviders(
+  options: DiscoverProvidersOptions = {},
+): Promise<InstalledProvider[]> {
+  return discover(options, "discoverInstalledProviders");
+}
+
+async function discover(options: DiscoverProvidersOptions, caller: string): Promise<InstalledProvider[]> {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError("discoverProviders() takes { cwd?, onInvalid?, dependencyFields? }");
+    throw new TypeError(`${caller}() takes { cwd?, onInvalid?, dependencyFields? }`);
   }
   const { onInvalid, dependencyFields = DEFAULT_DEPENDENCY_FIELDS } = options;
   if (options.cwd !== undefined && typeof options.cwd !== "string") {
-    throw new TypeError("discoverProviders(): cwd must be a directory path");
+    throw new TypeError(`${caller}(): cwd must be a directory path`);
   }
   if (onInvalid !== undefined && typeof onInvalid !== "function") {
-    throw new TypeError("discoverProviders(): onInvalid must be a function");
+    throw new TypeError(`${caller}(): onInvalid must be a function`);
   }
   if (!isDependencyFieldList(dependencyFields)) {
     throw new TypeError(
-      `discoverProviders(): dependencyFields must list some of ${ALL_DEPENDENCY_FIELDS.join(", ")}`,
+      `${caller}(): dependencyFields must list some of ${ALL_DEPENDENCY_FIELDS.join(", ")}`,
     );
   }
-  const app = await findApplication(resolve(options.cwd ?? process.cwd()));
+  const app = await findApplication(resolve(options.cwd ?? process.cwd()), caller);
   const dependencyNames = new Set<string>();
   for (const field of dependencyFields) {
     const deps = app.manifest[field];
@@ -154,12 +197,13 @@ export async function discoverProviders(
   const found = await Promise.all(
     [...dependencyNames].sort().map((packageName) => discoverInPackage(parentURL, packageName)),
   );
-  const definitions: ProviderDefinition[] = [];
+  const installed: InstalledProvider[] = [];
   for (const outcome of found.flat()) {
     if ("problem" in outcome) report(outcome.problem);
-    else definitions.push(outcome.definition);
+    else installed.push(outcome.installed);
   }
-  return definitions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const name = (p: InstalledProvider) => p.definition.name;
+  return installed.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
 }
 
 function isDependencyFieldList(value: unknown): value is readonly DependencyField[] {
@@ -180,11 +224,11 @@ interface Application {
  * such as the `{ "type": "module" }` marker build tools write into `dist/`, is not an application
  * and is passed over.
  */
-async function findApplication(cwd: string): Promise<Application> {
+async function findApplication(cwd: string, caller: string): Promise<Application> {
   for await (const path of filesUpward(cwd, "package.json")) {
     const manifest = await readJson(path);
     if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) {
-      throw new TypeError(`discoverProviders(): ${path} is not a readable package.json`);
+      throw new TypeError(`${caller}(): ${path} is not a readable package.json`);
     }
     const fields = manifest as Record<string, unknown>;
     if (typeof fields["name"] !== "string" && !ALL_DEPENDENCY_FIELDS.some((f) => fields[f] !== undefined)) {
@@ -192,17 +236,17 @@ async function findApplication(cwd: string): Promise<Application> {
     }
     if (dirname(path) !== cwd && !(await isTrustedUpward(path, cwd))) {
       throw new TypeError(
-        `discoverProviders(): the nearest package.json above ${cwd}, ${path}, belongs to another user, so it is not taken as the application's; pass the application's directory as { cwd }`,
+        `${caller}(): the nearest package.json above ${cwd}, ${path}, belongs to another user, so it is not taken as the application's; pass the application's directory as { cwd }`,
       );
     }
     return { path, manifest: fields };
   }
   throw new TypeError(
-    `discoverProviders(): no readable package.json in ${cwd} or above it; pass the application's directory as { cwd }`,
+    `${caller}(): no readable package.json in ${cwd} or above it; pass the application's directory as { cwd }`,
   );
 }
 
-type Outcome = { readonly definition: ProviderDefinition } | { readonly problem: DiscoveryProblem };
+type Outcome = { readonly installed: InstalledProvider } | { readonly problem: DiscoveryProblem };
 
 async function discoverInPackage(parentURL: URL, packageName: string): Promise<Outcome[]> {
   const packageDir = await findPackageDir(dirname(fileURLToPath(parentURL)), packageName);
@@ -260,7 +304,15 @@ async function discoverInPackage(parentURL: URL, packageName: string): Promise<O
             providerName,
           );
         }
-        return { definition };
+        const version = manifest?.["version"];
+        return {
+          installed: {
+            definition,
+            packageName,
+            packageVersion: typeof version === "string" ? version : undefined,
+            packageDir: await realpath(packageDir),
+          },
+        };
       },
     ),
   );
