@@ -12,6 +12,7 @@ import {
   describeType,
   displayValue,
   quoteForMessage,
+  InvalidConfigError,
   InvalidKeyMaterialError,
   InvalidKeySpecError,
   InvalidProviderError,
@@ -49,6 +50,11 @@ describe("error family", () => {
     [new StoreIntegrityError("bad", { record: "keys/a/1" }), "StoreIntegrityError", "ERR_STORE_INTEGRITY"],
     [new StoreUnlockError("bad"), "StoreUnlockError", "ERR_STORE_UNLOCK"],
     [new InsecureStoreError("/x", "bad"), "InsecureStoreError", "ERR_STORE_INSECURE"],
+    [
+      new InvalidConfigError("invalid_json", "/app/x.json", "bad"),
+      "InvalidConfigError",
+      "ERR_INVALID_CONFIG",
+    ],
   ];
 
   it.each(cases)("%s has name %s and code %s", (error, name, code) => {
@@ -128,6 +134,14 @@ describe("error family", () => {
     });
     expect([remote.url, remote.status]).toEqual(["https://x", 503]);
     expect(new InvalidKeySpecError("sizeBits", "no").field).toBe("sizeBits");
+    const config = new InvalidConfigError("literal_secret", "/app/keyprovider.config.json", "no", {
+      member: "options.kek.passphrase",
+    });
+    expect([config.reason, config.source, config.member]).toEqual([
+      "literal_secret",
+      "/app/keyprovider.config.json",
+      "options.kek.passphrase",
+    ]);
   });
 
   it("bounds hostile identifiers in messages", () => {

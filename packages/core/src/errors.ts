@@ -435,6 +435,56 @@ export class InvalidProviderError extends KeyProviderError {
 }
 
 /**
+ * What is wrong with a configuration, as {@link InvalidConfigError.reason}:
+ * `not_found` (no config file), `untrusted` (a file found upward that another user owns),
+ * `invalid_json`, `invalid_shape` (wrong members or types), `missing_env` (a `{ "$env": "NAME" }`
+ * whose variable is unset or empty) or `literal_secret` (a secret written into the configuration
+ * instead of read from the environment).
+ *
+ * @example
+ * ```ts
+ * if (err.reason === "missing_env") console.error("set the variable named in:", err.message);
+ * ```
+ */
+export type InvalidConfigReason =
+  "not_found" | "untrusted" | "invalid_json" | "invalid_shape" | "missing_env" | "literal_secret";
+
+/**
+ * A keyprovider configuration (`keyprovider.config.json`, or options given on a command line)
+ * cannot be used. `reason` says why, `source` where it came from and `member` which member is at
+ * fault. The message names the fix; it never contains a configured or environment value.
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (InvalidConfigError.isInstance(err)) console.error(err.reason, err.source, err.member);
+ * }
+ * ```
+ */
+export class InvalidConfigError extends KeyProviderError {
+  static override readonly code = "ERR_INVALID_CONFIG";
+  declare readonly code: "ERR_INVALID_CONFIG";
+  /** Why the configuration was refused. */
+  readonly reason: InvalidConfigReason;
+  /** The config file's path, or a label such as `"--options"` for configuration given otherwise. */
+  readonly source: string;
+  /** The member at fault as a dotted path such as `"options.kek.passphrase"`, if one is. */
+  readonly member: string | undefined;
+
+  constructor(
+    reason: InvalidConfigReason,
+    source: string,
+    message: string,
+    options?: KeyProviderErrorOptions & { readonly member?: string },
+  ) {
+    super(message, options);
+    this.reason = reason;
+    this.source = source;
+    this.member = options?.member;
+  }
+}
+
+/**
  * The operation is not among the key's `uses` (signing with a key made for verification only,
  * decrypting with an encrypt-only key). Raised before any cryptography.
  *
@@ -654,6 +704,7 @@ export type AnyKeyProviderError =
   | RemoteJwksError
   | ProviderNotFoundError
   | InvalidProviderError
+  | InvalidConfigError
   | KeyUsageError
   | ExportNotAllowedError
   | DecryptionError

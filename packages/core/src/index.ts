@@ -48,6 +48,7 @@ export {
   DecryptionError,
   ExportNotAllowedError,
   InsecureStoreError,
+  InvalidConfigError,
   InvalidKeyMaterialError,
   InvalidKeySpecError,
   InvalidKidError,
@@ -72,6 +73,7 @@ export {
 } from "./errors.js";
 export type {
   AnyKeyProviderError,
+  InvalidConfigReason,
   InvalidTokenReason,
   KeyProviderErrorCode,
   KeyProviderErrorOptions,

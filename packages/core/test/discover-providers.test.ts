@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -145,10 +146,62 @@ describe("discoverProviders", () => {
     expect(JSON.parse(stdout)).toEqual({ names: ["InMemoryKeyProvider", "inmemory"], version: 1 });
   });
 
-  it("refuses a directory without package.json", async () => {
-    await expect(discoverProviders({ cwd: join(app, "node_modules") })).rejects.toThrow(
-      /no readable package.json/,
-    );
+  it("finds the application's package.json upward from any directory inside it", async () => {
+    const deep = join(app, "test", "unit", "crypto");
+    await mkdir(deep, { recursive: true });
+    // A build tool's { "type": "module" } marker is not an application and is passed over.
+    await mkdir(join(app, "test", "unit", "dist"), { recursive: true });
+    await writeJson(join(app, "test", "unit", "package.json"), { type: "module" });
+    const definitions = await discoverProviders({ cwd: deep, onInvalid: () => {} });
+    expect(definitions.map((d) => d.name)).toEqual(["InMemoryKeyProvider"]);
+  });
+
+  it("refuses a directory with no package.json in it or above it", async () => {
+    const lonely = await mkdtemp(join(tmpdir(), "keyprovider-no-app-"));
+    try {
+      // Only meaningful where the temporary directory has no package.json above it.
+      const ancestors = [];
+      for (let dir = lonely; dirname(dir) !== dir; dir = dirname(dir)) ancestors.push(dirname(dir));
+      if (ancestors.some((dir) => existsSync(join(dir, "package.json")))) return;
+      await expect(discoverProviders({ cwd: lonely })).rejects.toThrow(
+        /no readable package.json in .* or above it/,
+      );
+    } finally {
+      await rm(lonely, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a nearest package.json that is not JSON instead of looking further up", async () => {
+    const broken = join(app, "broken");
+    await mkdir(broken, { recursive: true });
+    await writeFile(join(broken, "package.json"), "{ name: broken");
+    await expect(discoverProviders({ cwd: join(broken) })).rejects.toThrow(/is not a readable package.json/);
+  });
+
+  it.runIf(process.geteuid?.() === 0)(
+    "refuses a package.json above the start directory that another user owns (as git does)",
+    async () => {
+      // Someone else's package.json in a shared ancestor (think /tmp) must not choose what gets imported.
+      const shared = await mkdtemp(join(tmpdir(), "keyprovider-shared-"));
+      try {
+        await writeJson(join(shared, "package.json"), { name: "planted", dependencies: { evil: "*" } });
+        await chown(join(shared, "package.json"), 65534, 65534);
+        const mine = join(shared, "mine");
+        await mkdir(mine);
+        await expect(discoverProviders({ cwd: mine })).rejects.toThrow(/belongs to another user/);
+        // The same file in the directory the caller named is the caller's choice.
+        await expect(discoverProviders({ cwd: shared })).resolves.toEqual([]);
+      } finally {
+        await rm(shared, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it("validates its options up front", async () => {
+    await expect(discoverProviders({ cwd: 42 as unknown as string })).rejects.toThrow(TypeError);
+    await expect(
+      discoverProviders({ cwd: app, dependencyFields: ["bundledDependencies" as "dependencies"] }),
+    ).rejects.toThrow(/dependencyFields/);
   });
 });
 
@@ -174,7 +227,9 @@ describe("discoverProviders only imports code from inside installed packages", (
       type: "module",
       dependencies: {
         "../../outside": "*",
+        "dotdot-provider": "*",
         "escaping-provider": "*",
+        fs: "*",
         "main-only-provider": "*",
         "pattern-provider": "*",
       },
@@ -201,6 +256,17 @@ describe("discoverProviders only imports code from inside installed packages", (
       { main: "lib/index.js", keyprovider: { providers: { MainOnly: "." } } },
       { "lib/index.js": definition("MainOnly") },
     );
+    // A subpath that climbs out of its package into a neighbour, and a package named like a builtin.
+    await install(
+      "dotdot-provider",
+      { keyprovider: { providers: { MainOnly: "./../main-only-provider/lib/index.js" } } },
+      {},
+    );
+    await install(
+      "fs",
+      { main: "index.js", keyprovider: { providers: { Fs: "." } } },
+      { "index.js": definition("Fs") },
+    );
     await install(
       "pattern-provider",
       {
@@ -220,7 +286,12 @@ describe("discoverProviders only imports code from inside installed packages", (
     const found = await discoverProviders({ cwd: join(hardened, "app"), onInvalid: (p) => problems.push(p) });
     expect(found.map((d) => d.name)).toEqual(["MainOnly", "Pattern"]);
     expect(problems.map((p) => [p.packageName, p.reason])).toEqual([
+      [
+        "dotdot-provider",
+        'its package.json has no import entry for "./../main-only-provider/lib/index.js" that exists inside the package',
+      ],
       ["escaping-provider", 'its package.json has no import entry for "." that exists inside the package'],
+      ["fs", 'its package.json has no import entry for "." that exists inside the package'],
     ]);
     expect((globalThis as { __keyproviderEvil?: boolean }).__keyproviderEvil).toBeUndefined();
   });
