@@ -179,6 +179,7 @@ export function createSignature(
           prehash: false,
           format: "der",
           extraEntropy: true,
+          lowS: false,
         }),
       );
     case "ed25519ph":
