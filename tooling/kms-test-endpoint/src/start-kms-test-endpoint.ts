@@ -271,8 +271,11 @@ export async function startKmsTestEndpoint(options: KmsTestEndpointOptions = {})
         if (result !== "hang") send(response, 200, result, { "x-amzn-RequestId": requestId });
       },
       (error: unknown) => {
+        // An unexpected failure is a bug here; its message (never key material) helps find it.
         const failure =
-          error instanceof KmsError ? error : new KmsError("KMSInternalException", "Internal error.", 500);
+          error instanceof KmsError
+            ? error
+            : new KmsError("KMSInternalException", `Internal error: ${(error as Error).message}`, 500);
         sendError(response, failure, requestId);
       },
     );

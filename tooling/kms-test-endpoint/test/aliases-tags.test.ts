@@ -179,6 +179,8 @@ describe("tags", () => {
       ),
     );
     expect(reserved.name).toBe("TagException");
+    const noTags = await rejection(ctx.client.send(new TagResourceCommand({ KeyId: keyId } as never)));
+    expect(noTags.name).toBe("ValidationException");
     await ctx.client.send(new CreateAliasCommand({ AliasName: "alias/tagged", TargetKeyId: keyId }));
     const viaAlias = await rejection(
       ctx.client.send(

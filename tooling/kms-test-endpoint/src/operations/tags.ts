@@ -1,4 +1,4 @@
-import { KmsError } from "../lib/kms-error.js";
+import { KmsError, validationError } from "../lib/kms-error.js";
 import { requireNotPendingDeletion, type KmsKey } from "../lib/key-store.js";
 import { page } from "../lib/paging.js";
 import { optionalList, requiredString, type RequestBody } from "../lib/request.js";
@@ -40,8 +40,15 @@ export function applyTags(key: KmsKey, tags: readonly [string, string][]): void 
   for (const [name, value] of tags) key.tags.set(name, value);
 }
 
+/** A list member the operation cannot do without. */
+function requireMember(body: RequestBody, field: string): void {
+  if (body[field] === undefined || body[field] === null)
+    throw validationError(field, undefined, "Member must not be null");
+}
+
 export const TagResource: OperationHandler = (store, body) => {
   const key = store.resolve(requiredString(body, "KeyId"), { aliases: false });
+  requireMember(body, "Tags");
   const tags = readTags(body);
   requireNotPendingDeletion(key);
   applyTags(key, tags);
@@ -50,6 +57,7 @@ export const TagResource: OperationHandler = (store, body) => {
 
 export const UntagResource: OperationHandler = (store, body) => {
   const key = store.resolve(requiredString(body, "KeyId"), { aliases: false });
+  requireMember(body, "TagKeys");
   const names =
     optionalList(body, "TagKeys", (item) => {
       if (typeof item !== "string")
