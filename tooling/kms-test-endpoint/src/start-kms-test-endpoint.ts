@@ -186,7 +186,7 @@ function validateFault(
   if (typeof times !== "number" || !Number.isInteger(times) || times < 1) {
     throw new TypeError("fault.times must be a positive integer");
   }
-  return { operation, fault: fault as KmsFault, times };
+  return { operation, fault: { ...(fault as KmsFault) }, times };
 }
 
 /**
@@ -221,7 +221,7 @@ export async function startKmsTestEndpoint(options: KmsTestEndpointOptions = {})
   let calls: Record<string, number> = {};
   const faults = new Map<string, KmsFault[]>();
 
-  async function answer(request: IncomingMessage, response: ServerResponse, operation: string | undefined) {
+  async function answer(request: IncomingMessage, operation: string | undefined) {
     const bytes = await readBody(request);
     if (request.method !== "POST" || (request.url ?? "/").split("?")[0] !== "/") {
       throw new KmsError("UnknownOperationException", "KMS takes POST / only.", 404);
@@ -266,7 +266,7 @@ export async function startKmsTestEndpoint(options: KmsTestEndpointOptions = {})
     const operation =
       typeof target === "string" && /^TrentService\.[A-Za-z]+$/.test(target) ? target.slice(13) : undefined;
     if (operation !== undefined) calls[operation] = (calls[operation] ?? 0) + 1;
-    answer(request, response, operation).then(
+    answer(request, operation).then(
       (result) => {
         if (result !== "hang") send(response, 200, result, { "x-amzn-RequestId": requestId });
       },
