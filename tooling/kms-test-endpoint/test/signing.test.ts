@@ -169,6 +169,19 @@ describe("Ed25519", () => {
         }),
       ),
     ).resolves.toMatchObject({ SignatureValid: true });
+    const mangled = Buffer.from(Signature!);
+    mangled[0]! ^= 1;
+    const error = await rejection(
+      ctx.client.send(
+        new VerifyCommand({
+          KeyId: keyId(),
+          Message: message,
+          Signature: mangled,
+          SigningAlgorithm: "ED25519_SHA_512",
+        }),
+      ),
+    );
+    expect(error.name).toBe("KMSInvalidSignatureException");
   });
 
   it("ED25519_PH_SHA_512 signs a 64-byte SHA-512 DIGEST as Ed25519ph", async () => {
