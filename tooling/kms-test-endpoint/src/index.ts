@@ -1,0 +1,7 @@
+export {
+  startKmsTestEndpoint,
+  type KmsFault,
+  type KmsTestEndpoint,
+  type KmsTestEndpointOptions,
+  type KmsTestKey,
+} from "./start-kms-test-endpoint.js";
