@@ -1,0 +1,279 @@
+// runKeyprovider in this process, in an application made in a temporary directory whose
+// node_modules link the workspace's packages, plus a test provider ("shared") that keeps its keys
+// in one LocalKeyProvider for the whole test process and says it persists: in-process, that is
+// true, so the whole command flow runs here; test/packed-app.test.ts runs it again as child
+// processes against the real persisting providers.
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeBadConfig, describeCommandFlow, type RunCommand } from "../test/command-flow.js";
+import { COMMANDS } from "./commands.js";
+import { ExitCode, runKeyprovider } from "./index.js";
+
+const workspace = resolve(import.meta.dirname, "../../..");
+let scratch: string;
+let app: string;
+
+const SHARED_PROVIDER = `import { defineProvider } from "@keyprovider/core";
+import { LocalKeyProvider } from "@keyprovider/local";
+
+class SharedKeyProvider extends LocalKeyProvider {
+  name = "SharedKeyProvider";
+  supports() {
+    const supports = super.supports();
+    return { ...supports, features: [...supports.features, "persist"] };
+  }
+}
+const shared = new SharedKeyProvider();
+export default defineProvider({ name: "SharedKeyProvider", aliases: ["shared"], apiVersion: 1, create: () => shared });
+`;
+
+beforeAll(async () => {
+  scratch = await realpath(await mkdtemp(join(tmpdir(), "keyprovider-cli-")));
+  app = join(scratch, "app");
+  const modules = join(app, "node_modules");
+  await mkdir(join(modules, "@keyprovider"), { recursive: true });
+  for (const name of ["core", "local", "inmemory"]) {
+    await symlink(join(workspace, "packages", name), join(modules, "@keyprovider", name), "dir");
+  }
+  await mkdir(join(modules, "shared-provider"));
+  await writeFile(
+    join(modules, "shared-provider", "package.json"),
+    JSON.stringify({
+      name: "shared-provider",
+      version: "1.2.3",
+      type: "module",
+      exports: "./index.js",
+      keyprovider: { providers: { SharedKeyProvider: "." } },
+    }),
+  );
+  await writeFile(join(modules, "shared-provider", "index.js"), SHARED_PROVIDER);
+  await writeFile(
+    join(app, "package.json"),
+    JSON.stringify({
+      name: "app",
+      private: true,
+      type: "module",
+      dependencies: { "@keyprovider/local": "*", "@keyprovider/inmemory": "*", "shared-provider": "*" },
+    }),
+  );
+  await mkdir(join(scratch, "configs"));
+});
+
+afterAll(async () => {
+  if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+});
+
+const run: RunCommand = async (args, options = {}) => {
+  let stdout = "";
+  let stderr = "";
+  const status = await runKeyprovider(args, {
+    stdout: { write: (text) => (stdout += text) },
+    stderr: { write: (text) => (stderr += text) },
+    stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+    cwd: options.cwd ?? app,
+    env: options.env ?? {},
+  });
+  return { status, stdout, stderr };
+};
+
+describeCommandFlow("in-process, SharedKeyProvider", {
+  run,
+  select: () => ["--provider", "shared"],
+  appDir: () => app,
+  algorithms: ["ES256", "EdDSA", "PS256", "ES384"],
+  exportsSecrets: true,
+});
+
+describeBadConfig("in-process", {
+  run,
+  appDir: () => app,
+  configDir: () => join(scratch, "configs"),
+  installed: ["InMemoryKeyProvider", "LocalKeyProvider", "SharedKeyProvider", "inmemory", "local", "shared"],
+});
+
+describe("help and version", () => {
+  it("--help lists every command, how the provider is chosen and the exit statuses", async () => {
+    for (const args of [["--help"], ["-h"], ["help"]]) {
+      const { status, stdout, stderr } = await run(args);
+      expect([status, stderr]).toEqual([0, ""]);
+      for (const command of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${command.name} `, "m"));
+      expect(stdout).toContain("--provider <NAME>");
+      expect(stdout).toMatch(/^ {2}2 +wrong command line/m);
+    }
+  });
+
+  it.each(COMMANDS.map((command) => command.name))(
+    "%s --help and help %s print its usage and options",
+    async (name) => {
+      const viaFlag = await run([name, "--help"]);
+      expect(viaFlag.status).toBe(0);
+      expect(viaFlag.stdout).toMatch(new RegExp(`^Usage: keyprovider ${name}`));
+      expect((await run(["help", name])).stdout).toBe(viaFlag.stdout);
+    },
+  );
+
+  it("--version prints the package's version", async () => {
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, "../package.json"), "utf8")) as {
+      version: string;
+    };
+    expect(await run(["--version"])).toEqual({ status: 0, stdout: `keyprovider ${version}\n`, stderr: "" });
+    expect(JSON.parse((await run(["--version", "--json"])).stdout)).toEqual({ name: "keyprovider", version });
+  });
+});
+
+describe("usage errors exit 2 with the usage of the command", () => {
+  it.each([
+    [[], "Which command?", "keyprovider <command>"],
+    [["rotat"], '"rotat" is not a keyprovider command', "keyprovider <command>"],
+    [["keys", "--bogus"], "Unknown option '--bogus'", "keyprovider keys [--prefix <P>]"],
+    [["versions"], "versions needs <kid>", "keyprovider versions <kid>"],
+    [["versions", "a", "b"], 'takes no argument "b"', "keyprovider versions <kid>"],
+    [["create"], "create needs --alg, such as --alg ES256", "keyprovider create --alg <ALG>"],
+    [["create", "--alg", "ES257"], '--alg "ES257" is not an algorithm; use one of', "keyprovider create"],
+    [["create", "--alg", "RS256", "--size", "big"], '--size takes a positive integer, not "big"', "create"],
+    [["create", "--alg", "ES256", "--uses", "sign,fly"], '"fly" is not one', "create"],
+    [["create", "--alg", "ES256", "--export-policy", "always"], "--export-policy takes one of", "create"],
+    [["create", "--alg", "ES256", "--tag", "novalue"], "--tag takes name=value", "create"],
+    [
+      ["jwk", "abc", "--version", "0"],
+      '--version takes a positive integer, not "0"',
+      "keyprovider jwk <kid>",
+    ],
+    [["jwk", "abc.2", "--version", "3"], '"abc.2" names version 2, but --version says 3', "jwk"],
+    [["activate", "abc"], "activate needs --version N", "keyprovider activate <kid>"],
+    [["destroy", "abc"], "destroy removes key material for good; add --yes", "keyprovider destroy <kid>"],
+    [["verify", "abc"], "verify needs --signature <B64URL>", "keyprovider verify <kid>"],
+    [["verify", "abc", "--signature", "a+b="], "--signature takes base64url", "verify"],
+    [["jwks", "--out"], "argument missing", "keyprovider jwks"],
+    [["keys", "--options", "{}"], "--options goes with --provider NAME", "keys"],
+    [
+      ["keys", "--config", "a.json", "--provider", "local"],
+      "--config and --provider are alternatives",
+      "keys",
+    ],
+  ])("%j: %s", async (args, message, usage) => {
+    const result = await run(args);
+    expect(result.status).toBe(ExitCode.USAGE);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain(
+      `Usage: ${usage.startsWith("keyprovider") ? usage : `keyprovider ${usage}`}`,
+    );
+  });
+
+  it("with --json, one JSON line on stderr with code ERR_USAGE and the usage", async () => {
+    const result = await run(["versions", "--json"]);
+    expect(result.status).toBe(2);
+    expect(JSON.parse(result.stderr)).toEqual({
+      error: {
+        code: "ERR_USAGE",
+        message: "versions needs <kid>",
+        usage: "keyprovider versions <kid>\nRun `keyprovider versions --help` for more.",
+      },
+    });
+  });
+
+  it("checks the command line before the configuration", async () => {
+    const result = await run(["create", "--alg", "nope", "--provider", "nosuch"]);
+    expect(result.status).toBe(2);
+  });
+});
+
+describe("providers", () => {
+  it("lists the installed providers with aliases, package, version and features", async () => {
+    const { providers, config } = JSON.parse((await run(["providers", "--json"])).stdout) as {
+      providers: {
+        name: string;
+        aliases: string[];
+        package: string;
+        version: string;
+        features: string[];
+        configured: boolean;
+      }[];
+      config: string | null;
+    };
+    expect(config).toBeNull();
+    expect(providers.map((p) => [p.name, p.aliases, p.package, p.configured])).toEqual([
+      ["InMemoryKeyProvider", ["inmemory"], "@keyprovider/inmemory", false],
+      ["LocalKeyProvider", ["local"], "@keyprovider/local", false],
+      ["SharedKeyProvider", ["shared"], "shared-provider", false],
+    ]);
+    expect(providers[2]!.version).toBe("1.2.3");
+    expect(providers[1]!.features).toContain("jwks");
+    expect(providers[2]!.features).toContain("persist");
+  });
+
+  it("marks the configured provider and names the config", async () => {
+    const path = join(scratch, "configs", "shared.json");
+    await writeFile(path, JSON.stringify({ provider: "shared" }));
+    const text = await run(["providers"], { env: { KEYPROVIDER_CONFIG: path } });
+    expect(text.stdout).toMatch(/^NAME\s+ALIASES\s+PACKAGE\s+VERSION\s+FEATURES$/m);
+    expect(text.stdout).toMatch(/^SharedKeyProvider \* +shared +shared-provider +1\.2\.3 +create /m);
+    expect(text.stdout).toContain(`* configured by ${path}`);
+    const json = JSON.parse((await run(["providers", "--json", "--provider", "local"])).stdout) as {
+      providers: { configured: boolean }[];
+      config: string;
+    };
+    expect(json.providers.map((p) => p.configured)).toEqual([false, true, false]);
+    expect(json.config).toBe("--provider");
+  });
+
+  it("says so when the config names a provider that is not installed", async () => {
+    const result = await run(["providers", "--provider", "file"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('--provider names "file", which is not installed.');
+  });
+
+  it("warns about an installed package whose provider is broken, and lists the others", async () => {
+    const broken = join(app, "node_modules", "broken-provider");
+    await mkdir(broken, { recursive: true });
+    await writeFile(
+      join(broken, "package.json"),
+      JSON.stringify({
+        name: "broken-provider",
+        type: "module",
+        exports: "./index.js",
+        keyprovider: { providers: { Broken: "." } },
+      }),
+    );
+    await writeFile(join(broken, "index.js"), "export default {};\n");
+    const manifest = join(app, "package.json");
+    const original = await readFile(manifest, "utf8");
+    const parsed = JSON.parse(original) as { dependencies: Record<string, string> };
+    await writeFile(
+      manifest,
+      JSON.stringify({ ...parsed, dependencies: { ...parsed.dependencies, "broken-provider": "*" } }),
+    );
+    try {
+      const result = await run(["providers"]);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toMatch(
+        /^keyprovider: warning: broken-provider \(Broken\) is skipped: its default export is unusable/,
+      );
+      expect(result.stdout).toContain("SharedKeyProvider");
+      const keys = await run(["keys", "--provider", "shared", "--json"]);
+      expect(keys.status).toBe(0);
+      expect(JSON.parse(keys.stderr)).toMatchObject({
+        warning: { package: "broken-provider", provider: "Broken" },
+      });
+    } finally {
+      await writeFile(manifest, original);
+    }
+  });
+
+  it("outside an application: says to run it in the application's directory", async () => {
+    const result = await run(["providers"], { cwd: scratch });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("no readable package.json");
+  });
+});
+
+describe("the runner", () => {
+  it("refuses arguments that are not an array of strings", async () => {
+    await expect(runKeyprovider("keys" as never)).rejects.toThrow(TypeError);
+    await expect(runKeyprovider([1] as never)).rejects.toThrow(TypeError);
+  });
+});
