@@ -71,6 +71,8 @@ export interface CommandFlowOptions {
   readonly algorithms: readonly string[];
   /** Whether the provider can hand out secrets (`secret_when_allowed`); KMS cannot. */
   readonly exportsSecrets: boolean;
+  /** Secrets of the setup (a passphrase, credentials) that no output may show either. */
+  readonly secrets?: () => readonly string[];
 }
 
 const encoder = new TextEncoder();
@@ -314,7 +316,7 @@ export function describeCommandFlow(name: string, options: CommandFlowOptions): 
     it("printed no secret of any exportable key it created, in any output or error", () => {
       expect(outputs.length).toBeGreaterThan(0);
       expect(secrets.length).toBe(options.exportsSecrets ? 6 : 0);
-      for (const secret of secrets) {
+      for (const secret of [...secrets, ...(options.secrets?.() ?? [])]) {
         for (const output of outputs) expect(output.includes(secret), "an output holds a secret").toBe(false);
       }
     });
