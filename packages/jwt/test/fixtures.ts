@@ -1,3 +1,4 @@
+import { tracingChannel } from "node:diagnostics_channel";
 import { constants, createHmac, createPublicKey, timingSafeEqual, verify as nodeVerify } from "node:crypto";
 import type { KeySpec } from "@keyprovider/core";
 import { type LocalKeyProvider } from "@keyprovider/local";
@@ -94,4 +95,36 @@ export async function nodeVerifies(provider: LocalKeyProvider, kid: string, toke
   const key = createPublicKey({ key: { ...jwk }, format: "jwk" });
   const { hash, ...params } = sc.verify;
   return nodeVerify(hash, signingInput, { key, ...params }, signature);
+}
+
+/**
+ * Record the provider calls made while `fn` runs, from the `keyprovider:<operation>` tracing
+ * channels every provider publishes: a real observation of a real provider, not a mock.
+ */
+export async function providerCalls(
+  fn: () => Promise<unknown>,
+): Promise<{ calls: string[]; error: unknown }> {
+  const calls: string[] = [];
+  const subscriptions = ["getKey", "getPublicJwk", "sign", "verify", "exportKey"].map((operation) => {
+    const channel = tracingChannel<object, { operation: string }>(`keyprovider:${operation}`);
+    const ignore = () => undefined;
+    const handlers = {
+      start: (trace: { operation: string }) => void calls.push(trace.operation),
+      end: ignore,
+      asyncStart: ignore,
+      asyncEnd: ignore,
+      error: ignore,
+    };
+    channel.subscribe(handlers);
+    return () => channel.unsubscribe(handlers);
+  });
+  let error: unknown;
+  try {
+    await fn();
+  } catch (caught) {
+    error = caught;
+  } finally {
+    for (const unsubscribe of subscriptions) unsubscribe();
+  }
+  return { calls, error };
 }
