@@ -163,6 +163,13 @@ describe("alg is the key's alg", () => {
     expect(await refusal(assembleToken({ kid: `${kids.es256}.1` }, { exp: inFiveMinutes() }, "AAAA"))).toBe(
       "alg",
     );
+    // Refused from the header alone: the provider is not asked.
+    for (const alg of ["none", "RSA-OAEP-256", "ECDH-ES"]) {
+      const token = assembleToken({ alg, kid: `${kids.es256}.1` }, {});
+      const { calls, error } = await providerCalls(() => verifyJwt(provider, token, { keys: "any" }));
+      expect(InvalidTokenError.isInstance(error) && error.reason).toBe("alg");
+      expect(calls).toEqual([]);
+    }
   });
 
   it("jwtKeyResolver refuses the same swaps inside jose's jwtVerify", async () => {
