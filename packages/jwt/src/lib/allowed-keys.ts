@@ -21,7 +21,7 @@ import { describeType, parseVersionedKid } from "@keyprovider/core";
 export type JwtKeys = "any" | { readonly prefix: string } | readonly string[];
 
 /** Whether a token's key (bare kid and version) is allowed. @internal */
-export type KeyAllowList = (kid: string, version: number | undefined) => boolean;
+export type KeyAllowList = (kid: string, version: number) => boolean;
 
 /**
  * Read and check a {@link JwtKeys} option once, up front; a missing or malformed one is a

@@ -25,8 +25,8 @@ export interface TokenKeyName {
   /** The key algorithm the header's `alg` names (always a signature algorithm). */
   readonly alg: KeyAlg;
   readonly kid: string;
-  /** `undefined` only for a bare kid of a provider that publishes sets without versions. */
-  readonly version: number | undefined;
+  /** From `"<kid>.<version>"`; 1 for the bare kid of a provider whose sets have no versions. */
+  readonly version: number;
 }
 
 /** The key a token resolved to, checked against the token's `alg`. @internal */
@@ -111,7 +111,7 @@ export async function resolveTokenKey(
   allowed: KeyAllowList,
   signal: AbortSignal | undefined,
 ): Promise<TokenKey> {
-  const shown = name.version === undefined ? name.kid : versionedKid(name.kid, name.version);
+  const shown = versionedKid(name.kid, name.version);
   if (!allowed(name.kid, name.version)) {
     throw new InvalidTokenError(
       "key_not_allowed",
