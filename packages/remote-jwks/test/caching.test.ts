@@ -1,36 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RemoteJwksSource, type RemoteJwksSourceOptions } from "../src/index.js";
-import { ManualClock, ecJwk, json, startServer, type TestServer } from "./support/server.js";
+import { describe, expect, it, vi } from "vitest";
+import { ecJwk, json } from "./support/server.js";
+import { useJwksServer } from "./support/context.js";
 
-let server: TestServer;
-let clock: ManualClock;
-const sources: RemoteJwksSource[] = [];
-
-beforeEach(async () => {
-  server = await startServer();
-  clock = new ManualClock();
-});
-afterEach(async () => {
-  for (const source of sources.splice(0)) source.close();
-  await server.close();
-});
-
-function source(options: Partial<RemoteJwksSourceOptions> = {}): RemoteJwksSource {
-  const created = new RemoteJwksSource({
-    jwksUrl: `${server.origin}/jwks`,
-    allowInsecureHttp: true,
-    clock,
-    refreshAheadMs: 0,
-    ...options,
-  });
-  sources.push(created);
-  return created;
-}
+const env = useJwksServer();
+const source = env.source;
 
 describe("conditional requests", () => {
   it("sends the ETag back; a 304 renews the held set", async () => {
     const key = ecJwk({ kid: "k1", alg: "ES256" });
-    server.route("/jwks", (req, res) => {
+    env.server.route("/jwks", (req, res) => {
       if (req.headers["if-none-match"] === '"v1"') {
         res.writeHead(304, { etag: '"v1"' }).end();
         return;
@@ -41,16 +19,20 @@ describe("conditional requests", () => {
     expect((await jwks.getKey({ kid: "k1" })).jwk.x).toBe(key["x"]);
     expect(jwks.status()).toMatchObject({ etag: '"v1"', state: "fresh", requests: 1 });
 
-    clock.advance(300_001);
+    env.clock.advance(300_001);
     expect(jwks.status().state).toBe("stale");
     expect((await jwks.getKey({ kid: "k1" })).jwk.x).toBe(key["x"]);
-    expect(server.seen.map((request) => request.headers["if-none-match"])).toEqual([undefined, '"v1"']);
-    expect(jwks.status()).toMatchObject({ state: "fresh", requests: 2, expiresAt: clock.now() + 300_000 });
+    expect(env.server.seen.map((request) => request.headers["if-none-match"])).toEqual([undefined, '"v1"']);
+    expect(jwks.status()).toMatchObject({
+      state: "fresh",
+      requests: 2,
+      expiresAt: env.clock.now() + 300_000,
+    });
   });
 
   it("sends Last-Modified back as If-Modified-Since", async () => {
     const lastModified = "Wed, 21 Oct 2026 07:28:00 GMT";
-    server.route("/jwks", (req, res) => {
+    env.server.route("/jwks", (req, res) => {
       if (req.headers["if-modified-since"] === lastModified) {
         res.writeHead(304).end();
         return;
@@ -59,9 +41,9 @@ describe("conditional requests", () => {
     });
     const jwks = source();
     await jwks.getKey({ kid: "k1" });
-    clock.advance(300_001);
+    env.clock.advance(300_001);
     await jwks.getKey({ kid: "k1" });
-    expect(server.seen.map((request) => request.headers["if-modified-since"])).toEqual([
+    expect(env.server.seen.map((request) => request.headers["if-modified-since"])).toEqual([
       undefined,
       lastModified,
     ]);
@@ -69,7 +51,7 @@ describe("conditional requests", () => {
   });
 
   it("a 304 to an unconditional request is an error, not an empty set", async () => {
-    server.route("/jwks", (_req, res) => res.writeHead(304).end());
+    env.server.route("/jwks", (_req, res) => res.writeHead(304).end());
     await expect(source().getKey({ kid: "k1" })).rejects.toMatchObject({
       code: "ERR_REMOTE_JWKS_HTTP_STATUS",
       status: 304,
@@ -82,10 +64,10 @@ describe("freshness", () => {
     const headers: Record<string, string> = {};
     if (cacheControl !== undefined) headers["cache-control"] = cacheControl;
     if (age !== undefined) headers["age"] = age;
-    server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }, headers));
+    env.server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }, headers));
     const jwks = source();
     await jwks.refresh();
-    return jwks.status().expiresAt! - clock.now();
+    return jwks.status().expiresAt! - env.clock.now();
   }
 
   it.each([
@@ -108,57 +90,57 @@ describe("freshness", () => {
   });
 
   it("honours the TTL: no request while fresh, one after", async () => {
-    server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }, { "cache-control": "max-age=120" }));
+    env.server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }, { "cache-control": "max-age=120" }));
     const jwks = source();
     await jwks.getKey({ kid: "k1" });
-    clock.advance(119_000);
+    env.clock.advance(119_000);
     await jwks.getKey({ kid: "k1" });
-    expect(server.count()).toBe(1);
-    clock.advance(1_000);
+    expect(env.server.count()).toBe(1);
+    env.clock.advance(1_000);
     await jwks.getKey({ kid: "k1" });
-    expect(server.count()).toBe(2);
+    expect(env.server.count()).toBe(2);
   });
 
   it("uses configured clamps", async () => {
-    server.route("/jwks", json({ keys: [] }, { "cache-control": "max-age=5" }));
+    env.server.route("/jwks", json({ keys: [] }, { "cache-control": "max-age=5" }));
     const jwks = source({ minCacheTtlMs: 1_000, maxCacheTtlMs: 2_000 });
     await jwks.refresh();
-    expect(jwks.status().expiresAt! - clock.now()).toBe(2_000);
+    expect(jwks.status().expiresAt! - env.clock.now()).toBe(2_000);
   });
 });
 
 describe("refresh", () => {
   it("refresh() makes no request while fresh; refresh({ force: true }) does", async () => {
-    server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }));
+    env.server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }));
     const jwks = source();
     await jwks.refresh();
     await jwks.refresh();
-    expect(server.count()).toBe(1);
+    expect(env.server.count()).toBe(1);
     await jwks.refresh({ force: true });
-    expect(server.count()).toBe(2);
+    expect(env.server.count()).toBe(2);
   });
 
   it("refreshes ahead of expiry in the background while serving the held set", async () => {
     let version = 1;
-    server.route("/jwks", (req, res) => json({ keys: [ecJwk({ kid: `k.${version}` })] })(req, res));
+    env.server.route("/jwks", (req, res) => json({ keys: [ecJwk({ kid: `k.${version}` })] })(req, res));
     const jwks = source({ refreshAheadMs: 10_000 });
     await jwks.getKey({ kid: "k" });
     version = 2;
-    clock.advance(289_000); // 11 s before expiry: not yet
+    env.clock.advance(289_000); // 11 s before expiry: not yet
     expect((await jwks.getKey({ kid: "k" })).version).toBe(1);
-    expect(server.count()).toBe(1);
-    clock.advance(2_000); // 9 s before expiry: served now, refreshed behind
+    expect(env.server.count()).toBe(1);
+    env.clock.advance(2_000); // 9 s before expiry: served now, refreshed behind
     expect((await jwks.getKey({ kid: "k" })).version).toBe(1);
     await vi.waitFor(() => expect(jwks.status().inFlight).toBe(false));
-    expect(server.count()).toBe(2);
+    expect(env.server.count()).toBe(2);
     expect((await jwks.getKey({ kid: "k" })).version).toBe(2);
   });
 
   it("refreshes ahead on a timer for a source in use", async () => {
-    server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }, { "cache-control": "max-age=1" }));
+    env.server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }, { "cache-control": "max-age=1" }));
     // Real clock: a 200 ms TTL refreshed 100 ms ahead.
     const jwks = source({ clock: { now: () => Date.now() }, minCacheTtlMs: 200, refreshAheadMs: 100 });
     await jwks.getKey({ kid: "k1" });
-    await vi.waitFor(() => expect(server.count()).toBeGreaterThanOrEqual(2), { timeout: 5_000 });
+    await vi.waitFor(() => expect(env.server.count()).toBeGreaterThanOrEqual(2), { timeout: 5_000 });
   });
 });
