@@ -94,8 +94,9 @@ export async function fetchDocument(
             status,
           );
         }
-        const target = parseUrl(response.headers.get("location") ?? "", current);
-        if (target === undefined || response.headers.get("location") === null) {
+        const location = response.headers.get("location");
+        const target = location === null ? undefined : parseUrl(location, current);
+        if (target === undefined) {
           throw fail(
             "ERR_REMOTE_JWKS_HTTP_STATUS",
             `was redirected (${status}) without a usable Location`,

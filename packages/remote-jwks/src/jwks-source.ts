@@ -310,13 +310,14 @@ export class RemoteJwksSource {
     this.#timer = undefined;
   }
 
-  /** A set that may be served now: fresh, or stale during an outage; else wait for a fetch. */
+  /** A set that may be served now; marks the source as in use (for the refresh-ahead timer). */
   async #servable(signal: AbortSignal | undefined): Promise<KeySet> {
     const set = await this.#servableSet(signal);
     this.#usedSinceFetch = true;
     return set;
   }
 
+  /** The held set if fresh, or stale during an outage; else the outcome of a (shared) fetch. */
   async #servableSet(signal: AbortSignal | undefined): Promise<KeySet> {
     const now = this.#now();
     const set = this.#set;
