@@ -423,7 +423,7 @@ export class RemoteJwksSource {
     }
   }
 
-  /** Record a failed fetch: back off, report, and say whether stale keys stay in service. */
+  /** Record a failed fetch: back off, report it, and tell onStale when the expired set stays in service. */
   #failed(error: unknown, url: URL | undefined): RemoteJwksError {
     const settings = this.#settings;
     const failure = RemoteJwksError.isInstance(error)
