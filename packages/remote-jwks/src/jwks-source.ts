@@ -473,12 +473,15 @@ export class RemoteJwksSource {
     return jwksUri;
   }
 
-  /** Load the warm-start entry, validated like a response. A bad or foreign entry is reported and ignored. */
+  /**
+   * Load the warm-start entry, validated like a response. A bad or foreign entry, or a store that
+   * does not answer within `requestTimeoutMs`, is reported and ignored.
+   */
   async #warmStart(): Promise<void> {
     const store = this.#settings.cache;
     if (store === undefined) return;
     try {
-      const entry = await store.get();
+      const entry = await withDeadline(store.get(), this.#settings.requestTimeoutMs);
       if (entry === undefined) return;
       const { set, url, fetchedAt, ttlMs, etag, lastModified } = this.#readCacheEntry(entry);
       this.#set = set;
@@ -657,4 +660,21 @@ function readSignal(options: LookupOptions | undefined, name: string): AbortSign
   assertOptionalSignal(signal);
   signal?.throwIfAborted();
   return signal;
+}
+
+/** A store call that must not hold up the first fetch for longer than a request may take. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`The warm-start cache did not answer within ${ms} ms; it is ignored`)),
+      ms,
+    );
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

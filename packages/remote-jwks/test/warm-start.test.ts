@@ -157,6 +157,18 @@ describe("warm start", () => {
     await vi.waitFor(() => expect(errors).toEqual(["cache.get", "cache.set"]));
   });
 
+  it("a store that never answers does not hold up the first fetch beyond requestTimeoutMs", async () => {
+    env.server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }));
+    const errors: string[] = [];
+    const jwks = source({
+      requestTimeoutMs: 200,
+      cache: { get: () => new Promise(() => undefined), set: async () => undefined },
+      onError: (error, { during }) => errors.push(`${during}: ${(error as Error).message}`),
+    });
+    expect((await jwks.getKey({ kid: "k1" })).kid).toBe("k1");
+    expect(errors).toEqual(["cache.get: The warm-start cache did not answer within 200 ms; it is ignored"]);
+  });
+
   it("does not store a no-store response", async () => {
     env.server.route("/jwks", json({ keys: [ecJwk({ kid: "k1" })] }, { "cache-control": "no-store" }));
     const store = new MemoryStore();
