@@ -145,7 +145,7 @@ const providers: DiscoveryCommand = {
         rows.push({
           name: definition.name,
           aliases: [...definition.aliases],
-          package: packageName,
+          package: packageName ?? null,
           version: packageVersion ?? null,
           features: await featuresOf(registry, definition.name, isConfigured, config?.options),
           configured: isConfigured,
@@ -165,7 +165,7 @@ const providers: DiscoveryCommand = {
               rows.map((row) => [
                 `${row.name}${row.configured ? " *" : ""}`,
                 row.aliases.join(", "),
-                row.package,
+                row.package ?? "(given)",
                 row.version ?? "?",
                 row.features?.join(" ") ?? "(needs options to say)",
               ]),

@@ -5,6 +5,7 @@ import {
   createRegistry,
   quoteForMessage,
   type KeyProvider,
+  type ProviderDefinition,
 } from "@keyprovider/core";
 import {
   discoverInstalledProviders,
@@ -12,7 +13,6 @@ import {
   parseConfig,
   type DiscoveryProblem,
   type Environment,
-  type InstalledProvider,
   type LoadedConfig,
 } from "@keyprovider/core/node";
 import { UsageError } from "./arguments.js";
@@ -24,10 +24,21 @@ export interface ProviderSelection {
   readonly options: string | undefined;
 }
 
-/** Where the command runs: the application's directory (or below it) and its environment. */
+/**
+ * Where the command runs: the application's directory (or below it), its environment, and the
+ * providers to use instead of discovering the installed ones, if given.
+ */
 export interface Place {
   readonly cwd: string;
   readonly env: Environment;
+  readonly providers: readonly ProviderDefinition[] | undefined;
+}
+
+/** A provider the command can use, with the package it came from when it was discovered. */
+export interface AvailableProvider {
+  readonly definition: ProviderDefinition;
+  readonly packageName: string | undefined;
+  readonly packageVersion: string | undefined;
 }
 
 /**
@@ -66,13 +77,21 @@ export async function selectConfig(selection: ProviderSelection, place: Place): 
 }
 
 /**
- * The providers the application at `cwd` (the nearest package.json upward) has installed. Outside
- * an application there are none to find, which the message says in the command's terms.
+ * The providers given to `runKeyprovider`, or else those the application at `cwd` (the nearest
+ * package.json upward) has installed. Outside an application there are none to find, which the
+ * message says in the command's terms.
  */
 export async function installedProviders(
   place: Place,
   onInvalid: (problem: DiscoveryProblem) => void,
-): Promise<InstalledProvider[]> {
+): Promise<readonly AvailableProvider[]> {
+  if (place.providers !== undefined) {
+    return place.providers.map((definition) => ({
+      definition,
+      packageName: undefined,
+      packageVersion: undefined,
+    }));
+  }
   try {
     return await discoverInstalledProviders({ cwd: place.cwd, onInvalid });
   } catch (error) {

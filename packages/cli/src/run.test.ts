@@ -7,6 +7,8 @@ import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
+import { ProviderFeature, defineProvider } from "@keyprovider/core";
+import local, { LocalKeyProvider } from "@keyprovider/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeBadConfig, describeCommandFlow, type RunCommand } from "../test/command-flow.js";
 import { COMMANDS } from "./commands.js";
@@ -272,6 +274,44 @@ describe("providers", () => {
 });
 
 describe("the runner", () => {
+  it("takes provider definitions instead of discovering, for an application that bundles its code", async () => {
+    class KeptKeyProvider extends LocalKeyProvider {
+      override readonly name = "KeptKeyProvider" as "LocalKeyProvider";
+      override supports() {
+        const supports = super.supports();
+        return { ...supports, features: [...supports.features, ProviderFeature.PERSIST] };
+      }
+    }
+    const kept = new KeptKeyProvider();
+    const definition = defineProvider({
+      name: "KeptKeyProvider",
+      aliases: ["kept"],
+      apiVersion: 1,
+      create: () => kept,
+    });
+    const given = (args: string[]) => {
+      let stdout = "";
+      return runKeyprovider([...args, "--json"], {
+        providers: [definition, local],
+        stdout: { write: (text) => (stdout += text) },
+        stderr: { write: () => undefined },
+        cwd: scratch, // no package.json: nothing is discovered
+        env: {},
+      }).then((status) => ({ status, json: JSON.parse(stdout || "null") as unknown }));
+    };
+    const listed = await given(["providers"]);
+    expect(listed.json).toMatchObject({
+      providers: [
+        { name: "KeptKeyProvider", package: null, version: null, configured: false },
+        { name: "LocalKeyProvider", package: null },
+      ],
+    });
+    const created = await given(["create", "--alg", "EdDSA", "--provider", "kept"]);
+    const { kid } = created.json as { kid: string };
+    expect((await kept.getKey(kid)).alg).toBe("ED25519");
+    expect(await given(["keys", "--provider", "local"])).toEqual({ status: 1, json: null });
+  });
+
   it("refuses arguments that are not an array of strings", async () => {
     await expect(runKeyprovider("keys" as never)).rejects.toThrow(TypeError);
     await expect(runKeyprovider([1] as never)).rejects.toThrow(TypeError);

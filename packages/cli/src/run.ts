@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { InvalidConfigError, KeyProviderError } from "@keyprovider/core";
+import { InvalidConfigError, KeyProviderError, type ProviderDefinition } from "@keyprovider/core";
 import { CONFIG_PATH_VARIABLE, type DiscoveryProblem, type LoadedConfig } from "@keyprovider/core/node";
 import { UsageError, isParseArgsError } from "./arguments.js";
 import {
@@ -27,25 +27,38 @@ import {
 } from "./provider.js";
 
 /**
- * Where `runKeyprovider` reads and writes. Every member defaults to the process's own.
+ * Where `runKeyprovider` reads and writes, and which providers it may use. Every member defaults to
+ * what the `keyprovider` bin has: the process's streams, directory and environment, and the
+ * providers the application installed.
  *
  * @example
  * ```ts
+ * import file from "@keyprovider/file";
+ *
  * const out: string[] = [];
- * const io: KeyproviderIo = { stdout: { write: (text) => out.push(text) }, cwd: "/srv/app" };
+ * const options: RunKeyproviderOptions = { stdout: { write: (text) => out.push(text) }, providers: [file] };
  * ```
  */
-export interface KeyproviderIo {
+export interface RunKeyproviderOptions {
   /** Results: one JSON document with `--json`, else text. Default `process.stdout`. */
   readonly stdout?: TextSink;
   /** Errors, usage and warnings. Default `process.stderr`. */
   readonly stderr?: TextSink;
   /** The message for `sign` and `verify` without `--in`. Default `process.stdin`. */
   readonly stdin?: AsyncIterable<Uint8Array | string>;
-  /** The application's directory, or one below it: where providers and the config are found. Default `process.cwd()`. */
+  /**
+   * The application's directory, or one below it: where the providers and the config are found,
+   * and what `--in` and `--out` paths are relative to. Default `process.cwd()`.
+   */
   readonly cwd?: string;
   /** Where `KEYPROVIDER_CONFIG` and every `{ "$env": "NAME" }` are read. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The provider definitions to choose from, instead of discovering the ones the application at
+   * `cwd` installed: for an application that bundles its code (bundlers cannot discover) and runs
+   * keyprovider's commands as its own.
+   */
+  readonly providers?: readonly ProviderDefinition[];
 }
 
 /**
@@ -108,18 +121,29 @@ const VERSION: string = (() => {
  * process.exitCode = status;
  * ```
  */
-export async function runKeyprovider(args: readonly string[], io: KeyproviderIo = {}): Promise<ExitCode> {
+export async function runKeyprovider(
+  args: readonly string[],
+  options: RunKeyproviderOptions = {},
+): Promise<ExitCode> {
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
     throw new TypeError("runKeyprovider() takes the command line as an array of strings");
   }
-  if (typeof io !== "object" || io === null) {
+  if (typeof options !== "object" || options === null) {
     throw new TypeError(
-      "runKeyprovider(args, io): io must be an object of { stdout, stderr, stdin, cwd, env }",
+      "runKeyprovider(args, options): options must be { stdout?, stderr?, stdin?, cwd?, env?, providers? }",
     );
   }
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
-  const place: Place = { cwd: io.cwd ?? process.cwd(), env: io.env ?? process.env };
+  if (options.providers !== undefined && !Array.isArray(options.providers)) {
+    throw new TypeError("runKeyprovider(): providers must be an array of provider definitions");
+  }
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const stdin = options.stdin ?? process.stdin;
+  const place: Place = {
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? process.env,
+    providers: options.providers,
+  };
   const json = args.includes("--json");
   let command: Command | undefined;
   try {
@@ -165,7 +189,9 @@ export async function runKeyprovider(args: readonly string[], io: KeyproviderIo 
       );
     }
     assertRequiredFlags(command, values);
-    const output = await execute(command, values, given, place, io, (problem) => warn(stderr, json, problem));
+    const output = await execute(command, values, given, place, stdin, (problem) =>
+      warn(stderr, json, problem),
+    );
     stdout.write(`${json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
     return output.exitCode ?? ExitCode.OK;
   } catch (error) {
@@ -193,7 +219,7 @@ async function execute(
   flags: FlagValues,
   args: readonly string[],
   place: Place,
-  io: KeyproviderIo,
+  stdin: AsyncIterable<Uint8Array | string>,
   onInvalid: (problem: DiscoveryProblem) => void,
 ): Promise<CommandOutput> {
   const selection: ProviderSelection = {
@@ -209,7 +235,7 @@ async function execute(
   const config = await selectConfig(selection, place);
   const provider = await openProvider(config, place, onInvalid);
   assertUsableFromShell(provider, config, command.access);
-  return run({ provider, place, input: inputReader(place.cwd, io.stdin ?? process.stdin) });
+  return run({ provider, place, input: inputReader(place.cwd, stdin) });
 }
 
 /** The configuration for `providers`: none is fine, unless one was asked for. */
