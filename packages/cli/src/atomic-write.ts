@@ -13,7 +13,13 @@ export async function writeFileAtomically(path: string, content: string, mode: n
     directory,
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
   );
-  const file = await open(temporary, "wx", mode);
+  const file = await open(temporary, "wx", mode).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+    throw Object.assign(new Error(`Cannot write ${path}: the directory ${directory} does not exist`), {
+      code: error.code,
+      cause: error,
+    });
+  });
   try {
     try {
       await file.writeFile(content, "utf8");

@@ -537,12 +537,17 @@ export const COMMANDS: readonly Command[] = [
 export function inputReader(
   cwd: string,
   stdin: AsyncIterable<Uint8Array | string>,
+  stderr: { write(text: string): unknown },
 ): (path: string | undefined) => Promise<Uint8Array> {
   return async (path) => {
     if (path !== undefined && path !== "-") return new Uint8Array(await readFile(resolve(cwd, path)));
+    if ((stdin as { isTTY?: unknown }).isTTY === true) {
+      stderr.write(
+        "keyprovider: reading the message from the terminal; end it with Ctrl-D, or give --in FILE\n",
+      );
+    }
     const chunks: Buffer[] = [];
-    for await (const chunk of stdin)
-      chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+    for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
     return new Uint8Array(Buffer.concat(chunks));
   };
 }

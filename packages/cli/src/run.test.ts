@@ -178,9 +178,36 @@ describe("usage errors exit 2 with the usage of the command", () => {
     });
   });
 
+  it("help of a command that does not exist", async () => {
+    const result = await run(["help", "rotat"]);
+    expect([result.status, result.stderr]).toEqual([
+      2,
+      expect.stringContaining('"rotat" is not a keyprovider command'),
+    ]);
+  });
+
   it("checks the command line before the configuration", async () => {
     const result = await run(["create", "--alg", "nope", "--provider", "nosuch"]);
     expect(result.status).toBe(2);
+  });
+});
+
+describe("jwks --out and --in", () => {
+  it("names the directory that is not there, and leaves nothing behind", async () => {
+    const result = await run(["jwks", "--out", "no/such/dir/jwks.json", "--provider", "shared", "--json"]);
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stderr)).toEqual({
+      error: {
+        code: "ENOENT",
+        message: `Cannot write ${join(app, "no/such/dir/jwks.json")}: the directory ${join(app, "no/such/dir")} does not exist`,
+      },
+    });
+  });
+
+  it("names a message file that is not there", async () => {
+    const result = await run(["sign", "abc", "--in", "missing.txt", "--provider", "shared"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^keyprovider: ENOENT: .*missing\.txt/);
   });
 });
 

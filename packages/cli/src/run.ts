@@ -161,6 +161,9 @@ export async function runKeyprovider(
       if (found.name === undefined && !found.help)
         throw new UsageError("Which command? keyprovider needs one");
       const helped = topic === undefined ? undefined : commandNamed(topic);
+      if (topic !== undefined && helped === undefined) {
+        throw new UsageError(`${JSON.stringify(topic.slice(0, 40))} is not a keyprovider command`);
+      }
       stdout.write(`${helped === undefined ? topHelp() : commandHelp(helped)}\n`);
       return ExitCode.OK;
     }
@@ -189,7 +192,7 @@ export async function runKeyprovider(
       );
     }
     assertRequiredFlags(command, values);
-    const output = await execute(command, values, given, place, stdin, (problem) =>
+    const output = await execute(command, values, given, place, { stdin, stderr }, (problem) =>
       warn(stderr, json, problem),
     );
     stdout.write(`${json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
@@ -219,7 +222,7 @@ async function execute(
   flags: FlagValues,
   args: readonly string[],
   place: Place,
-  stdin: AsyncIterable<Uint8Array | string>,
+  streams: { readonly stdin: AsyncIterable<Uint8Array | string>; readonly stderr: TextSink },
   onInvalid: (problem: DiscoveryProblem) => void,
 ): Promise<CommandOutput> {
   const selection: ProviderSelection = {
@@ -235,7 +238,7 @@ async function execute(
   const config = await selectConfig(selection, place);
   const provider = await openProvider(config, place, onInvalid);
   assertUsableFromShell(provider, config, command.access);
-  return run({ provider, place, input: inputReader(place.cwd, stdin) });
+  return run({ provider, place, input: inputReader(place.cwd, streams.stdin, streams.stderr) });
 }
 
 /** The configuration for `providers`: none is fine, unless one was asked for. */
