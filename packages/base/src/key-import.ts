@@ -87,7 +87,14 @@ function normalize(input: unknown, name: string, format: KeyInputFormat | undefi
   if (input instanceof KeyObject) return { kind: "key", key: input };
   const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => object }).CryptoKey;
   if (CryptoKeyClass !== undefined && input instanceof CryptoKeyClass) {
-    return { kind: "key", key: KeyObject.from(input as webcrypto.CryptoKey) };
+    const cryptoKey = input as webcrypto.CryptoKey;
+    // node:crypto would read a non-extractable key anyway; its holder said the secret stays in it.
+    if (!cryptoKey.extractable && cryptoKey.type !== "public") {
+      throw new InvalidKeyMaterialError(
+        `${name} is a non-extractable CryptoKey: its key material may not leave it, so it cannot be imported; generate or import it as extractable`,
+      );
+    }
+    return { kind: "key", key: KeyObject.from(cryptoKey) };
   }
   if (
     typeof input === "object" &&
@@ -465,7 +472,13 @@ const PROBE = createPrivateKey({
 
 function assertNotLowOrder(key: KeyObject): void {
   const publicKey = key.type === "private" ? createPublicKey(key) : key;
-  const shared = diffieHellman({ privateKey: PROBE, publicKey });
+  let shared: Buffer;
+  try {
+    shared = diffieHellman({ privateKey: PROBE, publicKey });
+  } catch {
+    // OpenSSL 3 refuses to derive the all-zero secret of a low-order point instead of returning it.
+    shared = Buffer.alloc(32);
+  }
   if (shared.every((byte) => byte === 0)) {
     throw new InvalidKeyMaterialError(
       "The X25519 public key is a low-order point: every agreement with it gives the all-zero secret; it is refused",
