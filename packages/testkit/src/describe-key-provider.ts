@@ -52,7 +52,7 @@ export function describeKeyProvider(
     describeStaging(ctx);
     describeExportPolicy(ctx);
     describeJwkAndJwks(ctx);
-    describe("key operations", () => {
+    describe("key operations", ctx.parallel, () => {
       describeSigning(ctx);
       describeEncryption(ctx);
       describeKeyAgreement(ctx);

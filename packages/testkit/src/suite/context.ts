@@ -97,6 +97,16 @@ export class SuiteContext {
     }, this.caps.timeoutMs);
   }
 
+  /**
+   * The options of the describe blocks whose tests may run at once: with fresh providers, tests that
+   * only read pooled keys or use their own provider are independent, and slow key generation (RSA)
+   * overlaps on the thread pool. With a shared provider every test runs alone, so listings can be
+   * compared with the kids the running test made.
+   */
+  get parallel(): { readonly concurrent: boolean } {
+    return { concurrent: !this.shared };
+  }
+
   /** Kids are compared exactly with a fresh provider, and relative to the test's own kids with a shared one. */
   get shared(): boolean {
     return this.caps.provider === "shared";

@@ -32,7 +32,7 @@ async function expectSecretRefused(provider: KeyProvider, kid: string, policy: E
 export function describeExportPolicy(ctx: SuiteContext): void {
   const { keys, exportPolicies } = ctx.caps;
 
-  describe("exportKey", () => {
+  describe("exportKey", ctx.parallel, () => {
     it("without the export feature, every exportKey is NotSupportedError", async () => {
       if ((await ctx.features()).has("export")) return; // the tests below state what it does
       const { provider, ref } = await ctx.pooled(keys[0]!, exportPolicies[0]!);

@@ -75,7 +75,7 @@ export function describeImports(ctx: SuiteContext): void {
     else expect(ref.fingerprint).not.toBe(thumbprint);
   }
 
-  describe("importKey", () => {
+  describe("importKey", ctx.parallel, () => {
     if (imports.length === 0) {
       it("without the import feature, importKey is NotSupportedError", async () => {
         const provider = await ctx.provider();

@@ -17,7 +17,7 @@ export function describeJwkAndJwks(ctx: SuiteContext): void {
   const secretKeys = keys.filter((spec) => klassOf(spec) !== KeyClass.asymmetric);
   const firstOfAlg = new Set(ctx.operationSpecs().map(({ spec }) => spec));
 
-  describe("JWK and JWKS", () => {
+  describe("JWK and JWKS", ctx.parallel, () => {
     if (!ctx.publishesJwks) {
       it("getPublicJwk and jwks throw NotSupportedError", async () => {
         const { provider, ref } = await ctx.pooled(keys[0]!, exportPolicies[0]!);
