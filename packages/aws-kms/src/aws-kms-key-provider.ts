@@ -140,6 +140,12 @@ function primaryVersion(aliases: KidAliases): number {
   return found ?? NO_PRIMARY;
 }
 
+function applyTo(aliases: KidAliases, write: AliasWrite): void {
+  if (write.version === undefined) aliases.primary = write.keyId;
+  else if (write.keyId === undefined) aliases.versions.delete(write.version);
+  else aliases.versions.set(write.version, write.keyId);
+}
+
 function applyWrite(snapshot: AliasSnapshot, write: AliasWrite): void {
   let aliases = snapshot.kids.get(write.kid);
   if (aliases === undefined) {
@@ -147,9 +153,7 @@ function applyWrite(snapshot: AliasSnapshot, write: AliasWrite): void {
     aliases = { primary: undefined, versions: new Map() };
     snapshot.kids.set(write.kid, aliases);
   }
-  if (write.version === undefined) aliases.primary = write.keyId;
-  else if (write.keyId === undefined) aliases.versions.delete(write.version);
-  else aliases.versions.set(write.version, write.keyId);
+  applyTo(aliases, write);
   if (aliases.primary === undefined && aliases.versions.size === 0) snapshot.kids.delete(write.kid);
 }
 
@@ -188,6 +192,8 @@ export class AwsKmsKeyProvider extends KeyProviderBase {
   readonly #keys = new Map<string, KeyEntry>();
   #snapshot: AliasSnapshot | undefined;
   #writes: AliasWrite[] = [];
+  /** Kids this process created: wholly known without a listing, for `stateTtlMs`. */
+  readonly #created = new Map<string, { readonly at: number; readonly aliases: KidAliases }>();
   readonly #scans = new SingleFlight<"scan", AliasSnapshot>();
   readonly #loads = new SingleFlight<string, KeyEntry>();
   readonly #publicKeys = new SingleFlight<string, KeyObject>();
@@ -271,6 +277,11 @@ export class AwsKmsKeyProvider extends KeyProviderBase {
             signal,
           );
           this.#journal(kid, undefined, keyId);
+          const now = this.#now();
+          for (const [known, { at }] of this.#created) {
+            if (now - at >= this.#options.stateTtlMs) this.#created.delete(known);
+          }
+          this.#created.set(kid, { at: now, aliases: { primary: keyId, versions: new Map([[1, keyId]]) } });
         } else if (activate) {
           await this.#kms.pointAlias(
             "update",
@@ -636,6 +647,8 @@ export class AwsKmsKeyProvider extends KeyProviderBase {
     this.#writes = this.#writes.filter((earlier) => write.at - earlier.at < this.#options.stateTtlMs);
     this.#writes.push(write);
     if (this.#snapshot !== undefined) applyWrite(this.#snapshot, write);
+    const created = this.#created.get(kid);
+    if (created !== undefined) applyTo(created.aliases, write);
   }
 
   /**
@@ -656,6 +669,11 @@ export class AwsKmsKeyProvider extends KeyProviderBase {
       ) {
         return aliases;
       }
+    }
+    const created = this.#created.get(kid);
+    if (created !== undefined) {
+      if (this.#now() - created.at < this.#options.stateTtlMs) return created.aliases;
+      this.#created.delete(kid);
     }
     // Shared by every read that needs it, so it runs without any one caller's signal.
     await waitFor(

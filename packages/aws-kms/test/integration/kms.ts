@@ -37,6 +37,7 @@ export class RecordingClient implements KmsClient {
   readonly inputs: { readonly operation: string; readonly input: Record<string, unknown> }[] = [];
   readonly #faults = new Map<string, Fault[]>();
   readonly #after = new Map<string, ((output: unknown) => void)[]>();
+  readonly #listeners: { readonly operation: string; readonly fn: (output: unknown) => void }[] = [];
 
   constructor() {
     this.inner = rawClient();
@@ -68,6 +69,11 @@ export class RecordingClient implements KmsClient {
     this.#after.set(operation, [...(this.#after.get(operation) ?? []), fn]);
   }
 
+  /** Run `fn` with the output of every successful request of `operation`. */
+  onResult(operation: string, fn: (output: unknown) => void): void {
+    this.#listeners.push({ operation, fn });
+  }
+
   async send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
     const operation = command.constructor.name.replace(/Command$/, "");
     this.#calls[operation] = (this.#calls[operation] ?? 0) + 1;
@@ -81,7 +87,10 @@ export class RecordingClient implements KmsClient {
       });
     }
     const output = await this.inner.send(command as never, options as never);
-    this.#after.get(operation)?.shift()?.(output);
+    for (const listener of this.#listeners) if (listener.operation === operation) listener.fn(output);
+    const after = this.#after.get(operation) ?? [];
+    this.#after.delete(operation);
+    for (const fn of after) fn(output);
     return output;
   }
 }
