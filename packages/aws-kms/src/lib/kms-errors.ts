@@ -168,9 +168,8 @@ export function mapKmsError(
       if (kid !== undefined) return new KeyUnavailableError(kid, version, "invalid_state", options);
       break;
     default:
-      if (DECRYPTION.has(failure.errorName) && (operation === "Decrypt" || operation === "ReEncrypt")) {
-        return new DecryptionError(options);
-      }
+      // One error with no detail about why (DESIGN §7.6): not even KMS's reason, as a cause.
+      if (DECRYPTION.has(failure.errorName) && operation === "Decrypt") return new DecryptionError();
   }
   if (PERMISSION.has(failure.errorName)) return new ProviderPermissionError(said(failure), options);
   return new ProviderUnavailableError(said(failure), { ...options, retryable: failure.retryable });

@@ -97,7 +97,7 @@ export function tagsForSpec(prefix: string, spec: NormalizedKeySpec, kid: string
   }
   if (spec.label !== undefined) tags.push({ TagKey: keys.label, TagValue: spec.label });
   const defaultUses = info.defaultUses;
-  if (spec.uses.length !== defaultUses.length || spec.uses.some((use) => !defaultUses.includes(use))) {
+  if (spec.uses.length !== defaultUses.length || spec.uses.some((use, i) => use !== defaultUses[i])) {
     tags.push({ TagKey: keys.uses, TagValue: spec.uses.join(",") });
   }
   if (spec.exportPolicy !== ExportPolicy.NONE)
