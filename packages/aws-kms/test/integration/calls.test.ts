@@ -14,7 +14,7 @@ describeKms("KMS requests per call", () => {
       const maker = namespace.provider().provider;
       await mapBounded(
         Array.from({ length: n }, (_, i) => i),
-        32,
+        16,
         () => maker.createKey({ alg: "ES256" }),
       );
 
