@@ -5,7 +5,6 @@ import {
   DecryptionError,
   ExportPolicy,
   InvalidKeySpecError,
-  KeyAlg,
   KeyClass,
   KeyExistsError,
   KeyNotFoundError,
@@ -102,24 +101,20 @@ const CLAIM_ATTEMPTS = 8;
 const ROLLBACK_WINDOW_DAYS = 7;
 const EMPTY = new Uint8Array(0);
 
-const SUPPORTS: ProviderSupports = Object.freeze({
-  class: Object.freeze([KeyClass.symmetric, KeyClass.asymmetric]),
-  algs: Object.freeze(Object.values(KeyAlg).filter((alg) => alg !== KeyAlg.X25519)),
-  features: Object.freeze([
-    ProviderFeature.CREATE,
-    ProviderFeature.ROTATE,
-    ProviderFeature.STAGE,
-    ProviderFeature.DESTROY,
-    ProviderFeature.EXPORT,
-    ProviderFeature.JWKS,
-    ProviderFeature.SIGN,
-    ProviderFeature.ENCRYPT,
-    ProviderFeature.HKDF,
-    ProviderFeature.RANDOM,
-    ProviderFeature.NON_EXPORTABLE,
-    ProviderFeature.PERSIST,
-  ]),
-});
+const FEATURES: ProviderSupports["features"] = Object.freeze([
+  ProviderFeature.CREATE,
+  ProviderFeature.ROTATE,
+  ProviderFeature.STAGE,
+  ProviderFeature.DESTROY,
+  ProviderFeature.EXPORT,
+  ProviderFeature.JWKS,
+  ProviderFeature.SIGN,
+  ProviderFeature.ENCRYPT,
+  ProviderFeature.HKDF,
+  ProviderFeature.RANDOM,
+  ProviderFeature.NON_EXPORTABLE,
+  ProviderFeature.PERSIST,
+]);
 
 function allVersionsOf(options: unknown): boolean {
   try {
@@ -199,6 +194,7 @@ export class AwsKmsKeyProvider extends KeyProviderBase {
   readonly #publicKeys = new SingleFlight<string, KeyObject>();
   readonly #locks = new KidLocks();
   readonly #scope = new AsyncLocalStorage<CallScope>();
+  readonly #supports: ProviderSupports;
 
   /**
    * Validates the options (wrong types are `TypeError`, values out of range `RangeError`) and builds
@@ -209,10 +205,20 @@ export class AwsKmsKeyProvider extends KeyProviderBase {
     this.#options = resolveOptions(options);
     this.#kms = new KmsApi(this.#options);
     this.#tags = tagKeys(this.#options.tagPrefix);
+    const algs = this.#options.algorithms;
+    this.#supports = Object.freeze({
+      class: Object.freeze(
+        [KeyClass.symmetric, KeyClass.asymmetric].filter((klass) =>
+          algs.some((alg) => ALGORITHMS[alg].klass === klass),
+        ),
+      ),
+      algs,
+      features: FEATURES,
+    });
   }
 
   supports(): ProviderSupports {
-    return SUPPORTS;
+    return this.#supports;
   }
 
   override jwks(options?: JwksOptions): Promise<Jwks> {

@@ -33,6 +33,7 @@ describe("options, validated once at construction", () => {
     ["a keyPolicy that is neither text nor an object", { region: "us-east-1", keyPolicy: 7 }],
     ["a clock that is not a function", { region: "us-east-1", clock: 5 }],
     ["a deletion window that is not a number", { region: "us-east-1", deletionWindowDays: "7" }],
+    ["algorithms that are not an array", { region: "us-east-1", algorithms: "ES256" }],
   ])("TypeError: %s", (_name, options) => {
     expect(() => new AwsKmsKeyProvider(options as never)).toThrow(TypeError);
   });
@@ -54,8 +55,19 @@ describe("options, validated once at construction", () => {
     ["an endpoint that is not a URL", { endpoint: "localhost:4566" }],
     ["no concurrency", { maxConcurrency: 0 }],
     ["a negative state TTL", { stateTtlMs: -1 }],
+    ["an algorithm KMS does not hold", { algorithms: ["X25519"] }],
   ])("RangeError: %s", (_name, options) => {
     expect(() => new AwsKmsKeyProvider({ region: "us-east-1", ...options })).toThrow(RangeError);
+  });
+
+  it("algorithms narrows what the provider offers (a region without Ed25519)", async () => {
+    const provider = new AwsKmsKeyProvider({
+      region: "us-east-1",
+      algorithms: ["ECDSA_P256_SHA256", "HMAC_SHA256"],
+    });
+    expect(provider.supports().algs).toEqual(["ECDSA_P256_SHA256", "HMAC_SHA256"]);
+    expect(provider.supports().class).toEqual(["sym", "asym"]);
+    await expect(provider.createKey({ alg: "EdDSA" })).rejects.toThrow(/does not support/);
   });
 
   it("never shows credentials in its errors", () => {

@@ -1,4 +1,4 @@
-import { describeType, displayValue } from "@keyprovider/core";
+import { KeyAlg, describeType, displayValue } from "@keyprovider/core";
 import type { KmsClient, KmsCredentials } from "./kms-client.js";
 
 /**
@@ -59,6 +59,11 @@ export interface AwsKmsKeyProviderOptions {
   readonly maxConcurrency?: number;
   /** Milliseconds since the epoch, for the caches; default `Date.now`. Tests inject their own. */
   readonly clock?: () => number;
+  /**
+   * The algorithms to offer, where a region or a KMS-compatible API lacks some (Ed25519 came to KMS
+   * in 2025). Default: every algorithm KMS holds — all of {@link KeyAlg} but `X25519`.
+   */
+  readonly algorithms?: readonly KeyAlg[];
 }
 
 /** Options with every default filled in. */
@@ -77,6 +82,7 @@ export interface ResolvedOptions {
   readonly expectedAccountId: string | undefined;
   readonly maxConcurrency: number;
   readonly clock: () => number;
+  readonly algorithms: readonly KeyAlg[];
 }
 
 const KNOWN = [
@@ -94,7 +100,13 @@ const KNOWN = [
   "expectedAccountId",
   "maxConcurrency",
   "clock",
+  "algorithms",
 ] as const;
+
+/** Every algorithm KMS holds keys for: all but X25519 (KMS has no X25519 key spec). */
+export const KMS_ALGORITHMS: readonly KeyAlg[] = Object.freeze(
+  Object.values(KeyAlg).filter((alg) => alg !== KeyAlg.X25519),
+);
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const ALIAS_SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -232,6 +244,20 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     throw new RangeError(`${NAME}.expectedAccountId must be a 12-digit AWS account id`);
   }
 
+  const algorithms = read["algorithms"] ?? KMS_ALGORITHMS;
+  if (!Array.isArray(algorithms)) {
+    throw new TypeError(
+      `${NAME}.algorithms must be an array of key algorithms, got ${describeType(algorithms)}`,
+    );
+  }
+  for (const alg of algorithms as unknown[]) {
+    if (!(KMS_ALGORITHMS as readonly unknown[]).includes(alg)) {
+      throw new RangeError(
+        `${NAME}.algorithms: ${displayValue(alg)} is not an algorithm AWS KMS holds; choose from ${KMS_ALGORITHMS.join(", ")}`,
+      );
+    }
+  }
+
   const clock = read["clock"] ?? Date.now;
   if (typeof clock !== "function")
     throw new TypeError(`${NAME}.clock must be a function returning milliseconds`);
@@ -251,5 +277,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     expectedAccountId,
     maxConcurrency: integer(read["maxConcurrency"], "maxConcurrency", 1, 64, 8),
     clock: clock as () => number,
+    algorithms: Object.freeze([...new Set(algorithms as KeyAlg[])]),
   });
 }
