@@ -140,6 +140,22 @@ describe("AwsKmsKeyProvider with a mocked KMS client", () => {
     expect(kms.calls()).toHaveLength(0);
   });
 
+  it("a key spec the region does not have is UnsupportedAlgorithmError, and nothing is left to clean up", async () => {
+    const { kms, provider } = mockedKms();
+    kms.on(CreateKeyCommand).rejects(
+      new KMSServiceException({
+        name: "UnsupportedOperationException",
+        $fault: "client",
+        $metadata: {},
+        message: "ECC_NIST_EDWARDS25519 is not supported in this region",
+      }),
+    );
+    const error = await provider.createKey({ alg: "EdDSA" }).catch((e: unknown) => e);
+    expect(UnsupportedAlgorithmError.isInstance(error) && error.alg).toBe("ED25519");
+    expect((error as Error).message).toContain("algorithms option");
+    expect(kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
+  });
+
   it("passes keyPolicy as JSON text and never aborts CreateKey in flight", async () => {
     const policy = { Version: "2012-10-17", Statement: [] };
     const { kms, provider } = mockedKms({ keyPolicy: policy });

@@ -12,6 +12,7 @@ import {
   NotSupportedError,
   ProviderFeature,
   ProviderUnavailableError,
+  UnsupportedAlgorithmError,
   quoteForMessage,
   type Jwks,
   type JwksOptions,
@@ -259,16 +260,32 @@ export class AwsKmsKeyProvider extends KeyProviderBase {
       signal?.throwIfAborted();
       const { keySpec, keyUsage } = ALGORITHMS[spec.alg].kms;
       const createdAt = this.#now();
-      const metadata = await this.#kms.createKey(
-        {
-          KeySpec: keySpec(spec.sizeBits) as never,
-          KeyUsage: keyUsage,
-          Description: `keyprovider key ${kid}`,
-          Tags: tagsForSpec(this.#options.tagPrefix, spec, kid, version),
-          ...(this.#options.keyPolicy === undefined ? {} : { Policy: this.#options.keyPolicy }),
-        },
-        { kid, version },
-      );
+      const kmsKeySpec = keySpec(spec.sizeBits);
+      const metadata = await this.#kms
+        .createKey(
+          {
+            KeySpec: kmsKeySpec as never,
+            KeyUsage: keyUsage,
+            Description: `keyprovider key ${kid}`,
+            Tags: tagsForSpec(this.#options.tagPrefix, spec, kid, version),
+            ...(this.#options.keyPolicy === undefined ? {} : { Policy: this.#options.keyPolicy }),
+          },
+          { kid, version },
+        )
+        .catch((error: unknown) => {
+          // A region (or a KMS-compatible API) without this key spec: say which, and how to opt out.
+          if (
+            (error as { cause?: { errorName?: unknown } }).cause?.errorName ===
+            "UnsupportedOperationException"
+          ) {
+            throw new UnsupportedAlgorithmError(
+              spec.alg,
+              `This KMS does not make ${kmsKeySpec} keys (${spec.alg}); leave ${spec.alg} out of the algorithms option`,
+              { cause: (error as { cause: unknown }).cause },
+            );
+          }
+          throw error;
+        });
       const keyId = metadata.KeyId!;
       try {
         signal?.throwIfAborted();
