@@ -291,30 +291,12 @@ export class AwsKmsKeyProvider extends KeyProviderBase {
         signal?.throwIfAborted();
         version = await this.#claimVersion(kid, version, keyId, newKid, signal);
         const context = { kid, version };
-        if (newKid) {
-          await this.#kms.pointAlias(
-            "create",
-            primaryAlias(this.#options.aliasPrefix, kid),
-            keyId,
-            context,
-            signal,
-          );
-          this.#journal(kid, undefined, keyId);
-          const now = this.#now();
-          for (const [known, { at }] of this.#created) {
-            if (now - at >= this.#options.stateTtlMs) this.#created.delete(known);
-          }
-          this.#created.set(kid, { at: now, aliases: { primary: keyId, versions: new Map([[1, keyId]]) } });
-        } else if (activate) {
-          await this.#kms.pointAlias(
-            "update",
-            primaryAlias(this.#options.aliasPrefix, kid),
-            keyId,
-            context,
-            signal,
-          );
+        if (newKid || activate) {
+          const primary = primaryAlias(this.#options.aliasPrefix, kid);
+          await this.#kms.pointAlias(newKid ? "create" : "update", primary, keyId, context, signal);
           this.#journal(kid, undefined, keyId);
         }
+        if (newKid) this.#rememberCreated(kid, keyId);
         // CreateKey answered the metadata, and the tags are the ones written: nothing to ask again.
         const tags = tagRecord(tagsForSpec(this.#options.tagPrefix, spec, kid, version));
         Object.assign(this.#entry(keyId), {
@@ -662,6 +644,15 @@ export class AwsKmsKeyProvider extends KeyProviderBase {
     for (const write of this.#writes) applyWrite(snapshot, write);
     if (this.#snapshot === undefined || this.#snapshot.takenAt <= takenAt) this.#snapshot = snapshot;
     return snapshot;
+  }
+
+  /** A kid this process just created is wholly known: its reads need no listing for `stateTtlMs`. */
+  #rememberCreated(kid: string, keyId: string): void {
+    const now = this.#now();
+    for (const [known, { at }] of this.#created) {
+      if (now - at >= this.#options.stateTtlMs) this.#created.delete(known);
+    }
+    this.#created.set(kid, { at: now, aliases: { primary: keyId, versions: new Map([[1, keyId]]) } });
   }
 
   /** Record an alias this process changed, in the current listing and in every later one for a while. */
