@@ -2,7 +2,8 @@ import { createJwksHandler, toNodeHandler, type JwksHandlerOptions } from "@keyp
 import { LocalKeyProvider } from "@keyprovider/local";
 import { afterEach, beforeEach } from "vitest";
 import { RemoteJwksKeyProvider, type RemoteJwksKeyProviderOptions } from "../../src/index.js";
-import { ManualClock, startServer, type TestServer } from "./server.js";
+import { useJwksServer } from "./context.js";
+import type { ManualClock, TestServer } from "./server.js";
 
 /**
  * An identity provider on 127.0.0.1: a LocalKeyProvider whose JWK Set `@keyprovider/jwks-http`
@@ -23,41 +24,37 @@ export interface IssuerContext {
 
 /** Start an identity provider (fresh keys, server and clock) before every test of the file. */
 export function useIssuer(handlerOptions: JwksHandlerOptions = {}): IssuerContext {
-  let server: TestServer | undefined;
-  let clock = new ManualClock();
+  const env = useJwksServer();
   let issuer = new LocalKeyProvider();
   const providers: RemoteJwksKeyProvider[] = [];
-  beforeEach(async () => {
-    clock = new ManualClock();
+  beforeEach(() => {
     issuer = new LocalKeyProvider();
-    server = await startServer();
-    const now = () => clock.now();
-    server.route("/jwks", toNodeHandler(createJwksHandler(issuer, { now, ...handlerOptions })));
+    const now = () => env.clock.now();
+    env.server.route("/jwks", toNodeHandler(createJwksHandler(issuer, { now, ...handlerOptions })));
   });
-  afterEach(async () => {
+  afterEach(() => {
     for (const provider of providers.splice(0)) provider.close();
-    await server?.close();
   });
   return {
     get server() {
-      return server!;
+      return env.server;
     },
     get clock() {
-      return clock;
+      return env.clock;
     },
     get issuer() {
       return issuer;
     },
     get origin() {
-      return server!.origin;
+      return env.server.origin;
     },
-    jwksRequests: () => server!.count("/jwks"),
+    jwksRequests: () => env.server.count("/jwks"),
     provider: (options = {}) => {
       const located = options.jwksUrl !== undefined || options.issuer !== undefined;
       const provider = new RemoteJwksKeyProvider({
-        ...(located ? {} : { jwksUrl: `${server!.origin}/jwks` }),
+        ...(located ? {} : { jwksUrl: `${env.server.origin}/jwks` }),
         allowInsecureHttp: true,
-        clock,
+        clock: env.clock,
         refreshAheadMs: 0,
         backoffJitter: false,
         ...options,
