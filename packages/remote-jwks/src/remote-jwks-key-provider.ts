@@ -426,7 +426,7 @@ export class RemoteJwksKeyProvider implements KeyProvider {
       }
       // The envelope code lives in KeyProviderBase: a throwaway provider holding only this public key makes it.
       const recipient = new LocalKeyProvider();
-      await recipient.importKey({ alg: found.alg as "X25519", uses: ["encrypt"] }, undefined, {
+      await recipient.importKey({ alg: found.alg, uses: ["encrypt"] } as KeySpec, undefined, {
         public: found.key.publicKey,
         kid: found.key.kid,
         version: found.key.version,
