@@ -1,5 +1,6 @@
 import { InvalidTokenError } from "@keyprovider/core";
 import { signJwt, verifyJwt } from "@keyprovider/jwt";
+import { LocalKeyProvider } from "@keyprovider/local";
 import { jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import type { RemoteJwksChange } from "../src/index.js";
@@ -64,9 +65,10 @@ describe("jwks-http and the remote provider together", () => {
     const rotated = await signJwt(env.issuer, kid, {}, { expiresIn: "1h" });
 
     // Within missRefetchIntervalMs of the last request, every miss is answered without a request.
+    const stranger = new LocalKeyProvider(); // keys nobody publishes
     const unknown = await signJwt(
-      env.issuer,
-      (await env.issuer.createKey({ alg: "ES256" })).kid,
+      stranger,
+      (await stranger.createKey({ alg: "ES256" })).kid,
       {},
       {
         expiresIn: "1h",
@@ -86,6 +88,14 @@ describe("jwks-http and the remote provider together", () => {
     );
     expect(results.every((r) => r.status === "fulfilled")).toBe(true);
     expect(env.jwksRequests()).toBe(2);
+
+    // Past the interval again, 1 000 tokens with a kid nobody publishes share one refetch.
+    env.clock.advance(5_000);
+    const forged = await Promise.allSettled(
+      Array.from({ length: 1_000 }, () => jwtVerify(unknown, provider.keyResolver())),
+    );
+    expect(forged.every((r) => r.status === "rejected" && InvalidTokenError.isInstance(r.reason))).toBe(true);
+    expect(env.jwksRequests()).toBe(3);
   });
 });
 
