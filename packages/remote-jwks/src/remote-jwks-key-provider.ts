@@ -369,7 +369,10 @@ export class RemoteJwksKeyProvider implements KeyProvider {
   async sign(kid: string, data: Uint8Array, options?: KeyOperationOptions): Promise<Uint8Array> {
     return this.#traced("sign", kid, options?.version, async () => {
       if (await this.#holds(kid)) return this.#local.sign(kid, data, options);
-      throw await this.#publicOnly(kid, options, "sign");
+      const { version } = readOptions(options, "sign options", ["version", "signal"]);
+      assertOptionalVersion(version, "options.version");
+      assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
+      throw await this.#publicOnly(kid, version, "sign");
     });
   }
 
@@ -443,6 +446,9 @@ export class RemoteJwksKeyProvider implements KeyProvider {
   async decrypt(kid: string, ciphertext: Uint8Array, options?: DecryptOptions): Promise<Uint8Array> {
     return this.#traced("decrypt", kid, undefined, async () => {
       if (await this.#holds(kid)) return this.#local.decrypt(kid, ciphertext, options);
+      const { aad } = readOptions(options, "decrypt options", ["aad", "signal"]);
+      if (aad !== undefined) assertBytes(aad, "options.aad");
+      assertBytes(ciphertext, "ciphertext");
       throw await this.#publicOnly(kid, undefined, "decrypt");
     });
   }
@@ -455,7 +461,10 @@ export class RemoteJwksKeyProvider implements KeyProvider {
   ): Promise<Uint8Array> {
     return this.#traced("deriveSharedSecret", kid, options?.version, async () => {
       if (await this.#holds(kid)) return this.#local.deriveSharedSecret(kid, peerPublicKey, options);
-      throw await this.#publicOnly(kid, options, "derive shared secrets");
+      const { version } = readOptions(options, "deriveSharedSecret options", ["version", "signal"]);
+      assertOptionalVersion(version, "options.version");
+      if (peerPublicKey === undefined) throw new TypeError("deriveSharedSecret needs the peer's public key");
+      throw await this.#publicOnly(kid, version, "derive shared secrets");
     });
   }
 
@@ -683,8 +692,7 @@ export class RemoteJwksKeyProvider implements KeyProvider {
   }
 
   /** `NotSupportedError` for a private-key operation on a remote key, `KeyNotFoundError` for a kid nobody holds. */
-  async #publicOnly(kid: string, options: KeyOperationOptions | undefined, what: string): Promise<Error> {
-    const version = options?.version;
+  async #publicOnly(kid: string, version: number | undefined, what: string): Promise<Error> {
     let held: boolean;
     try {
       const keys = kid.length > 0 && kid.length <= MAX_KID_LENGTH ? await this.#source.keys() : [];

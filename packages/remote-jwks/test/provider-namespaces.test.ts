@@ -141,6 +141,26 @@ describe("remote keys through the KeyProvider methods", () => {
     await expect(provider.sign("nobody", data)).rejects.toMatchObject({ code: "ERR_KEY_NOT_FOUND" });
   });
 
+  it("wrong argument types are TypeError (RangeError out of range) on the remote path too, before any request", async () => {
+    const provider = env.provider();
+    const calls: [() => Promise<unknown>, ErrorConstructor][] = [
+      [() => provider.getKey(42 as never), TypeError],
+      [() => provider.getKey("idp", 0), RangeError],
+      [() => provider.getKey("idp", 1, { alg: 256 } as never), TypeError],
+      [() => provider.getKey("idp", 1, { kind: "x" } as never), TypeError],
+      [() => provider.getPublicJwk("idp", 1.5), RangeError],
+      [() => provider.listVersions(undefined as never), TypeError],
+      [() => provider.verify("idp", "data" as never, new Uint8Array(64)), TypeError],
+      [() => provider.verify("idp", data, new Uint8Array(64), { version: -1 }), RangeError],
+      [() => provider.sign("idp", "data" as never), TypeError],
+      [() => provider.decrypt("idp", "ciphertext" as never), TypeError],
+      [() => provider.encrypt("idp", data, { aad: "x" } as never), TypeError],
+      [() => provider.deriveSharedSecret("idp", undefined as never), TypeError],
+    ];
+    for (const [call, type] of calls) await expect(call()).rejects.toBeInstanceOf(type);
+    expect(env.jwksRequests()).toBe(0);
+  });
+
   it("a JWK with use: enc, or key_ops without verify, never verifies", async () => {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const jwk = publicKey.export({ format: "jwk" });
