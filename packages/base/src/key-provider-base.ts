@@ -458,7 +458,7 @@ export abstract class KeyProviderBase implements KeyProvider {
 
   async activateVersion(kid: string, version: number, options?: CallOptions): Promise<KeyRef> {
     return traced(this.name, "activateVersion", kid, version, async () => {
-      this.#require(ProviderFeature.ROTATE, "activate versions");
+      this.#require(ProviderFeature.STAGE, "activate versions");
       assertKid(kid);
       assertVersion(version);
       const { signal } = readOptions(options, "activateVersion options", ["signal"]);
@@ -498,6 +498,7 @@ export abstract class KeyProviderBase implements KeyProvider {
   exportKey(kid: string, options: ExportKeyOptions & { readonly format: "pem" }): Promise<string>;
   exportKey(kid: string, options: ExportKeyOptions & { readonly format: "der" }): Promise<Uint8Array>;
   exportKey(kid: string, options: ExportKeyOptions & { readonly format: "jwk" }): Promise<Jwk>;
+  exportKey(kid: string, options: ExportKeyOptions): Promise<string | Uint8Array | Jwk>;
   async exportKey(kid: string, options: ExportKeyOptions): Promise<string | Uint8Array | Jwk> {
     return traced(this.name, "exportKey", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.EXPORT, "export keys");
@@ -636,9 +637,9 @@ export abstract class KeyProviderBase implements KeyProvider {
   async sign(kid: string, data: Uint8Array, options?: KeyOperationOptions): Promise<Uint8Array> {
     return traced(this.name, "sign", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.SIGN, "sign");
+      assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
       const { record, signal } = await this.#operand("sign", kid, options);
       trace.version = record.version;
-      assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
       this.#assertPrivateHalf(record, "sign");
       return this.signWith(record, data, signal);
     });
@@ -652,10 +653,10 @@ export abstract class KeyProviderBase implements KeyProvider {
   ): Promise<boolean> {
     return traced(this.name, "verify", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.SIGN, "verify");
-      const { record, signal } = await this.#operand("verify", kid, options);
-      trace.version = record.version;
       assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
       assertBytes(signature, "signature");
+      const { record, signal } = await this.#operand("verify", kid, options);
+      trace.version = record.version;
       if (record.publicKey !== undefined)
         return verifyWithKey(record.spec.alg, record.publicKey, data, signature);
       if (signature.byteLength !== ALGORITHMS[record.spec.alg].signature?.length) return false;
@@ -666,9 +667,9 @@ export abstract class KeyProviderBase implements KeyProvider {
   async encrypt(kid: string, plaintext: Uint8Array, options?: EncryptOptions): Promise<Uint8Array> {
     return traced(this.name, "encrypt", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.ENCRYPT, "encrypt");
+      assertBoundedBytes(plaintext, "plaintext", LIMITS.maxPlaintextBytes);
       const { record, signal, aad } = await this.#operand("encrypt", kid, options);
       trace.version = record.version;
-      assertBoundedBytes(plaintext, "plaintext", LIMITS.maxPlaintextBytes);
       const { alg } = record.spec;
       const header = { alg, kid: record.kid, version: record.version };
       if (alg === KeyAlg.AES256_GCM) {
