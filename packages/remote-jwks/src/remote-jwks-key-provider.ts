@@ -622,7 +622,15 @@ export class RemoteJwksKeyProvider implements KeyProvider {
       operation,
       typeof kid === "string" ? kid : undefined,
       typeof version === "number" ? version : undefined,
-      fn,
+      async (trace) => {
+        const result = await fn(trace);
+        // A KeyRef says which kid and version the call made or read (a new kid, the primary's number).
+        if (isKeyRef(result)) {
+          trace.kid = result.kid;
+          trace.version = result.version;
+        }
+        return result;
+      },
     );
   }
 
@@ -711,6 +719,16 @@ export class RemoteJwksKeyProvider implements KeyProvider {
     const url = this.#source.status().url;
     return url === undefined ? undefined : describeUrl(url);
   }
+}
+
+function isKeyRef(value: unknown): value is KeyRef {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as KeyRef).kid === "string" &&
+    typeof (value as KeyRef).version === "number" &&
+    typeof (value as KeyRef).fingerprint === "string"
+  );
 }
 
 function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
