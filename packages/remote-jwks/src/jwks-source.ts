@@ -601,7 +601,8 @@ export class RemoteJwksSource {
     if (this.#closed) return;
     const now = this.#now();
     if (now < this.#refreshAt) this.#schedule(MIN_RECHECK_MS);
-    else if (this.#usedSinceFetch && now < this.#expiresAt) this.#background("ahead", now);
+    // A timer that fires late (a busy event loop, a suspended process) still refreshes a source in use.
+    else if (this.#usedSinceFetch) this.#background("ahead", now);
   }
 
   #backoffMs(): number {
