@@ -100,23 +100,23 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
 /**
  * The package.json of an npm application that installs the given tarballs (by directory name) as
  * dependencies, with overrides so the tarballs' own `@keyprovider/*` ranges, which no registry
- * holds, resolve to the tarballs too.
+ * holds, resolve to the tarballs too; `registryDependencies` (such as a provider's peer SDK) come
+ * from the registry.
  */
 export function npmApplicationManifest(
   name: string,
   tarballs: Readonly<Record<string, string>>,
+  registryDependencies: Readonly<Record<string, string>> = {},
 ): Record<string, unknown> {
-  const dependencies = Object.fromEntries(
+  const packed = Object.fromEntries(
     Object.entries(tarballs).map(([dir, tarball]) => [`@keyprovider/${dir}`, `file:${tarball}`]),
   );
   return {
     name,
     private: true,
     type: "module",
-    dependencies,
-    overrides: Object.fromEntries(
-      Object.keys(dependencies).map((dependency) => [dependency, `$${dependency}`]),
-    ),
+    dependencies: { ...registryDependencies, ...packed },
+    overrides: Object.fromEntries(Object.keys(packed).map((dependency) => [dependency, `$${dependency}`])),
   };
 }
 
