@@ -27,7 +27,7 @@ export const FIRST_PARTY_PROVIDERS: readonly {
     packageName: "@keyprovider/remote-jwks",
     planned: true,
   },
-  { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored", planned: true },
+  { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored" },
   { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file", planned: true },
 ]);
 
