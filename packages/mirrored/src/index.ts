@@ -1,6 +1,7 @@
 import { defineProvider, describeType, type KeyProvider } from "@keyprovider/core";
 import { FileMappingStore } from "./mapping-store.js";
-import { MirroredKeyProvider, type MirroredKeyProviderOptions } from "./mirrored-key-provider.js";
+import { MirroredKeyProvider } from "./mirrored-key-provider.js";
+import type { MirroredKeyProviderOptions } from "./types.js";
 
 export { FileMappingStore, InMemoryMappingStore } from "./mapping-store.js";
 export type { MappingStore, MirrorMapping } from "./mapping-store.js";
@@ -10,12 +11,12 @@ export type {
   FailoverEvent,
   MirrorEventMap,
   MirrorFailedEvent,
-  MirrorMode,
   MirrorStatus,
   MirroredKeyProviderOptions,
   ResyncOptions,
   ResyncReport,
-} from "./mirrored-key-provider.js";
+} from "./types.js";
+export type { MirrorMode } from "./lib/copy-request.js";
 export type { FailoverReason, MirrorErrorSummary } from "./lib/errors.js";
 
 /**

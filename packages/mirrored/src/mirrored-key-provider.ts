@@ -1,8 +1,5 @@
 import {
   DecryptionError,
-  InvalidKeySpecError,
-  InvalidKidError,
-  KeyExistsError,
   KeyNotFoundError,
   KeyUnavailableError,
   LIMITS,
@@ -53,195 +50,22 @@ import {
   traced,
   validateKeySpec,
 } from "@keyprovider/base";
-import { MIRROR_MODES, copyRequest, isMirrored, sameKey, type MirrorMode } from "./lib/copy.js";
-import {
-  failoverReason,
-  summarize,
-  type CallScope,
-  type FailoverReason,
-  type MirrorErrorSummary,
-} from "./lib/errors.js";
+import { MIRROR_MODES, isMirrored, type MirrorMode } from "./lib/copy-request.js";
+import { Copies, primaryVersion, withSignal, type Counts, type Location } from "./lib/copies.js";
+import { failoverReason, summarize, type CallScope, type MirrorErrorSummary } from "./lib/errors.js";
 import { Listeners } from "./lib/listeners.js";
-import {
-  InMemoryMappingStore,
-  assertMappingStore,
-  type MappingStore,
-  type MirrorMapping,
-} from "./mapping-store.js";
+import { Revocations } from "./lib/revocations.js";
+import { InMemoryMappingStore, assertMappingStore } from "./mapping-store.js";
 import { MirrorWriteError } from "./mirror-write-error.js";
-
-/**
- * Options of {@link MirroredKeyProvider}. Validated once, in the constructor.
- *
- * @example
- * ```ts
- * const options: MirroredKeyProviderOptions = {
- *   mirrorMode: "public_only",
- *   failOpenReads: true,
- *   primaryTimeoutMs: 2_000,
- * };
- * ```
- */
-export interface MirroredKeyProviderOptions {
-  /** What the secondary keeps: `"public_only"` (default), `"full"` or `"none"`. See {@link MirrorMode}. */
-  readonly mirrorMode?: MirrorMode;
-  /**
-   * Serve reads and key operations from the secondary when the primary is down (default `true`).
-   * `false`: every primary error surfaces as it is.
-   */
-  readonly failOpenReads?: boolean;
-  /**
-   * Throw {@link MirrorWriteError} when a write succeeded on the primary but its copy failed
-   * (default `false`: the provider is marked degraded, a `mirrorFailed` event is emitted, and the
-   * primary's result is returned).
-   */
-  readonly strictMirror?: boolean;
-  /** Where copies the secondary could not take under the primary's kid are remembered. Default: in memory. */
-  readonly mappingStore?: MappingStore;
-  /**
-   * How long a read or key operation waits for the primary before it fails over, in milliseconds.
-   * Default: no limit (a hanging primary is failed over only when it errs). Writes never time out:
-   * a write the primary may still complete is not reported as failed.
-   */
-  readonly primaryTimeoutMs?: number;
-}
-
-/**
- * What {@link MirroredKeyProvider.status} reports.
- *
- * @example
- * ```ts
- * const { degraded, failedMirrorCount, lastError } = mirrored.status();
- * if (degraded) console.warn(`${failedMirrorCount} copies missing; last: ${lastError?.code}`);
- * ```
- */
-export interface MirrorStatus {
-  readonly mode: MirrorMode;
-  /**
-   * The two sides may disagree: a copy failed, or the secondary served a key the primary does not
-   * hold. Cleared by a `resync()` that repaired everything.
-   */
-  readonly degraded: boolean;
-  /** Copies (writes) that failed since the last complete `resync()`. */
-  readonly failedMirrorCount: number;
-  /** Calls served by the secondary since the provider was made. */
-  readonly failoverCount: number;
-  /** The last error the provider absorbed (a failed copy, or the primary error behind a failover). */
-  readonly lastError: MirrorErrorSummary | undefined;
-}
-
-/**
- * The `mirrorFailed` event: a write succeeded on the primary, its copy did not.
- *
- * @example
- * ```ts
- * mirrored.on("mirrorFailed", (event: MirrorFailedEvent) => alert(event.operation, event.kid, event.error.code));
- * ```
- */
-export interface MirrorFailedEvent {
-  readonly operation: string;
-  readonly kid: string;
-  readonly version: number | undefined;
-  readonly error: MirrorErrorSummary;
-}
-
-/**
- * The `failover` event: a call was served by the secondary. `reason` is `"outage"` (the primary
- * failed) or `"not_found"` (the primary does not hold the key; the provider is then degraded).
- *
- * @example
- * ```ts
- * mirrored.on("failover", (event: FailoverEvent) => metrics.increment(`failover.${event.reason}`));
- * ```
- */
-export interface FailoverEvent {
-  readonly operation: string;
-  readonly kid: string | undefined;
-  readonly version: number | undefined;
-  readonly reason: FailoverReason;
-  readonly primaryError: MirrorErrorSummary;
-}
-
-/**
- * What {@link MirroredKeyProvider.resync} did; also the payload of the `resynced` event.
- *
- * @example
- * ```ts
- * const { copied, destroyed, activated, failed } = await mirrored.resync();
- * ```
- */
-export interface ResyncReport {
-  /** Kids the primary holds. */
-  readonly kids: number;
-  /** Versions copied to the secondary. */
-  readonly copied: number;
-  /** Versions (or whole kids) removed from the secondary because the primary no longer holds them. */
-  readonly destroyed: number;
-  /** Primary pointers set on the secondary. */
-  readonly activated: number;
-  /** Kids that could not be brought up to date; the provider stays degraded when this is not 0. */
-  readonly failed: number;
-}
-
-/**
- * Options of {@link MirroredKeyProvider.resync}.
- *
- * @example
- * ```ts
- * await mirrored.resync({ prune: false, signal: AbortSignal.timeout(60_000) });
- * ```
- */
-export interface ResyncOptions extends CallOptions {
-  /**
-   * Destroy secondary kids the primary does not hold (default `true`: the secondary is the mirror's
-   * own). `false` when the secondary also holds keys of its own.
-   */
-  readonly prune?: boolean;
-}
-
-/**
- * The events of {@link MirroredKeyProvider.on} and their payloads.
- *
- * @example
- * ```ts
- * const name: keyof MirrorEventMap = "failover";
- * ```
- */
-export interface MirrorEventMap {
-  mirrorFailed: MirrorFailedEvent;
-  failover: FailoverEvent;
-  resynced: ResyncReport;
-}
-
-/** Where a primary key's copy lives on the secondary, and the mappings that say so. */
-interface Location {
-  readonly kid: string;
-  readonly version: number | undefined;
-  /** The kid's mappings; empty when the copy has the primary's own kid and versions. */
-  readonly mappings: readonly MirrorMapping[];
-}
-
-interface Counts {
-  kids: number;
-  copied: number;
-  destroyed: number;
-  activated: number;
-  failed: number;
-}
+import type {
+  MirrorEventMap,
+  MirrorStatus,
+  MirroredKeyProviderOptions,
+  ResyncOptions,
+  ResyncReport,
+} from "./types.js";
 
 const EVENTS = ["mirrorFailed", "failover", "resynced"] as const;
-
-const withSignal = (signal: AbortSignal | undefined): CallOptions => (signal === undefined ? {} : { signal });
-
-/** An error of the secondary that says it cannot hold this copy under the primary's kid. */
-function refusesKid(error: unknown): boolean {
-  return (
-    KeyExistsError.isInstance(error) ||
-    InvalidKidError.isInstance(error) ||
-    NotSupportedError.isInstance(error) ||
-    (InvalidKeySpecError.isInstance(error) && error.field === "alg")
-  );
-}
 
 /**
  * A primary provider as the system of record and a secondary that keeps copies under the **same kid
@@ -281,14 +105,13 @@ export class MirroredKeyProvider implements KeyProvider {
   readonly #mode: MirrorMode;
   readonly #failOpen: boolean;
   readonly #strict: boolean;
-  readonly #mappings: MappingStore;
   readonly #timeoutMs: number | undefined;
   readonly #supported: ProviderSupports;
   readonly #listeners = new Listeners<MirrorEventMap>(EVENTS);
   /** Mirror work per primary kid, one at a time, so copies and pointers land in order. */
   readonly #queues = new Map<string, Promise<unknown>>();
-  /** Kids (`all`) and versions the primary reported unavailable: never served by the secondary. */
-  readonly #revoked = new Map<string, { all: boolean; readonly versions: Set<number> }>();
+  readonly #revocations = new Revocations();
+  readonly #copies: Copies;
   #degraded = false;
   #failedMirrorCount = 0;
   #failoverCount = 0;
@@ -330,7 +153,13 @@ export class MirroredKeyProvider implements KeyProvider {
     this.#mode = mirrorMode ?? "public_only";
     this.#failOpen = failOpenReads ?? true;
     this.#strict = strictMirror ?? false;
-    this.#mappings = mappingStore ?? new InMemoryMappingStore();
+    this.#copies = new Copies(
+      primary,
+      secondary,
+      this.#mode,
+      mappingStore ?? new InMemoryMappingStore(),
+      this.#revocations,
+    );
     this.#timeoutMs = primaryTimeoutMs;
     this.#supported = this.#intersect(primary.supports(), secondary.supports());
     if (this.#mode !== "none" && !secondary.supports().features.includes(ProviderFeature.IMPORT)) {
@@ -390,7 +219,9 @@ export class MirroredKeyProvider implements KeyProvider {
       const ref = await this.#primary.createKey(spec, withSignal(signal));
       trace.kid = ref.kid;
       trace.version = ref.version;
-      await this.#mirror("createKey", ref.kid, ref.version, signal, () => this.#copy(ref, true, signal));
+      await this.#mirror("createKey", ref.kid, ref.version, signal, () =>
+        this.#copies.copy(ref, true, signal),
+      );
       return ref;
     });
   }
@@ -415,7 +246,7 @@ export class MirroredKeyProvider implements KeyProvider {
       trace.kid = ref.kid;
       trace.version = ref.version;
       await this.#mirror("importKey", ref.kid, ref.version, read.signal, () =>
-        this.#copy(ref, ref.status === "primary", read.signal),
+        this.#copies.copy(ref, ref.status === "primary", read.signal),
       );
       return ref;
     });
@@ -431,7 +262,7 @@ export class MirroredKeyProvider implements KeyProvider {
       const ref = await this.#primary.rotateKey(kid, read);
       trace.version = ref.version;
       await this.#mirror("rotateKey", kid, ref.version, read.signal, () =>
-        this.#copy(ref, ref.status === "primary", read.signal),
+        this.#copies.copy(ref, ref.status === "primary", read.signal),
       );
       return ref;
     });
@@ -446,7 +277,7 @@ export class MirroredKeyProvider implements KeyProvider {
       const ref = await this.#primary.activateVersion(kid, version, withSignal(signal));
       if (isMirrored(ref, this.#mode)) {
         await this.#mirror("activateVersion", kid, version, signal, async () => {
-          const location = await this.#locate(kid, version);
+          const location = await this.#copies.locate(kid, version);
           if (location?.version === undefined) throw new KeyNotFoundError(kid, version);
           await this.#secondary.activateVersion(location.kid, location.version, withSignal(signal));
         });
@@ -466,7 +297,7 @@ export class MirroredKeyProvider implements KeyProvider {
       // Every mode, `none` included: a key destroyed through the mirror must not live on in failover.
       let removedCopy = false;
       await this.#mirror("destroyKey", kid, version, signal, async () => {
-        removedCopy = await this.#destroyCopy(kid, version, signal);
+        removedCopy = await this.#copies.destroyCopy(kid, version, signal);
       });
       return removed || removedCopy;
     });
@@ -553,14 +384,7 @@ export class MirroredKeyProvider implements KeyProvider {
       const { signal } = readOptions(options, "listVersions options", ["signal"]);
       return this.#failover("listVersions", kid, undefined, "read", signal, {
         primary: (s) => this.#primary.listVersions(kid, withSignal(s)),
-        secondary: async () => {
-          const location = (await this.#locate(kid, undefined))!;
-          const versions = await this.#secondary.listVersions(location.kid, withSignal(signal));
-          return versions
-            .map((v) => primaryVersion(location, v))
-            .filter((v): v is number => v !== undefined)
-            .sort((a, b) => a - b);
-        },
+        secondary: () => this.#copies.listVersions(kid, signal),
       });
     });
   }
@@ -572,17 +396,7 @@ export class MirroredKeyProvider implements KeyProvider {
       const filter = prefix === undefined ? {} : { prefix };
       return this.#failover("listKeys", undefined, undefined, "read", signal, {
         primary: (s) => this.#primary.listKeys({ ...filter, ...withSignal(s) }),
-        secondary: async () => {
-          const mappings = await this.#mappings.list();
-          if (mappings.length === 0) return this.#secondary.listKeys({ ...filter, ...withSignal(signal) });
-          const primaryKidOf = primaryKids(mappings);
-          const kids = new Set<string>();
-          for (const kid of await this.#secondary.listKeys(withSignal(signal))) {
-            const translated = primaryKidOf(kid);
-            if (translated?.startsWith(prefix ?? "") === true) kids.add(translated);
-          }
-          return [...kids].sort();
-        },
+        secondary: () => this.#copies.listKeys(prefix, signal),
       });
     });
   }
@@ -626,14 +440,14 @@ export class MirroredKeyProvider implements KeyProvider {
         signal,
         {
           primary: async (s) => ({ published: await this.#primary.jwks({ ...query, ...withSignal(s) }) }),
-          secondary: async () => ({ failedOver: await this.#secondaryJwks(query, signal) }),
+          secondary: async () => ({ failedOver: await this.#copies.secondaryJwks(query, signal) }),
         },
       );
       if ("failedOver" in served) return served.failedOver; // the secondary's set, during an outage
       const { published } = served;
       let copies: PublicJwk[];
       try {
-        copies = (await this.#secondaryJwks(query, signal)).keys;
+        copies = (await this.#copies.secondaryJwks(query, signal)).keys;
       } catch {
         return published; // the primary's answer stands on its own
       }
@@ -817,7 +631,7 @@ export class MirroredKeyProvider implements KeyProvider {
       for (const kid of kids) {
         counts.kids += 1;
         try {
-          await this.#serially(kid, () => this.#syncKid(kid, counts, signal));
+          await this.#serially(kid, () => this.#copies.syncKid(kid, counts, signal));
         } catch (error) {
           if (signal?.aborted === true) throw error;
           counts.failed += 1;
@@ -826,7 +640,7 @@ export class MirroredKeyProvider implements KeyProvider {
       }
       if (prune ?? true) {
         try {
-          await this.#prune(new Set(kids), counts, signal);
+          await this.#copies.prune(new Set(kids), counts, signal);
         } catch (error) {
           if (signal?.aborted === true) throw error;
           counts.failed += 1;
@@ -863,12 +677,12 @@ export class MirroredKeyProvider implements KeyProvider {
   ): Promise<T> {
     try {
       const result = await this.#onPrimary(calls.primary, signal);
-      if (kid !== undefined) this.#forgetRevocation(kid, version);
+      if (kid !== undefined) this.#revocations.forget(kid, version);
       return result;
     } catch (error) {
       if (signal?.aborted === true) throw error;
       if (KeyUnavailableError.isInstance(error)) {
-        this.#noteRevocation(kid ?? error.kid, error.version ?? version);
+        this.#revocations.note(kid ?? error.kid, error.version ?? version);
         throw error;
       }
       const reason = failoverReason(error, scope);
@@ -939,48 +753,16 @@ export class MirroredKeyProvider implements KeyProvider {
     version: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<{ location: Location & { readonly version: number }; version: number }> {
-    const location = await this.#locate(kid, version);
+    const location = await this.#copies.locate(kid, version);
     if (location === undefined) throw new KeyNotFoundError(kid, version);
     const secondaryVersion =
       location.version ?? (await this.#secondary.getKey(location.kid, undefined, withSignal(signal))).version;
     const resolved = primaryVersion(location, secondaryVersion);
     if (resolved === undefined) throw new KeyNotFoundError(kid, version);
-    if (this.#isRevoked(kid, resolved)) {
+    if (this.#revocations.has(kid, resolved)) {
       throw new KeyUnavailableError(kid, resolved, "reported unavailable by the primary");
     }
     return { location: { ...location, version: secondaryVersion }, version: resolved };
-  }
-
-  /** The secondary's JWK Set under the primary's kids, without what the primary revoked. */
-  async #secondaryJwks(
-    query: { readonly prefixKids?: string; readonly allVersions?: boolean },
-    signal: AbortSignal | undefined,
-  ): Promise<Jwks> {
-    const mappings = await this.#mappings.list();
-    if (mappings.length === 0) {
-      const set = await this.#secondary.jwks({ ...query, ...withSignal(signal) });
-      return { keys: set.keys.filter((jwk) => !this.#isRevokedJwk(jwk)) };
-    }
-    const { allVersions } = query;
-    const set = await this.#secondary.jwks({
-      ...(allVersions === undefined ? {} : { allVersions }),
-      ...withSignal(signal),
-    });
-    const primaryKidOf = primaryKids(mappings);
-    const keys: PublicJwk[] = [];
-    for (const jwk of set.keys) {
-      const { kid: secondaryKid, version: secondaryVersion } = parseVersionedKid(jwk.kid);
-      const mapping = mappings.find(
-        (m) => m.secondaryKid === secondaryKid && m.secondaryVersion === secondaryVersion,
-      );
-      const kid = mapping?.kid ?? primaryKidOf(secondaryKid);
-      // A mapped kid's other versions, or a foreign key under a kid that is mapped away, are not ours.
-      if (kid === undefined || (mapping === undefined && kid !== secondaryKid)) continue;
-      if (!kid.startsWith(query.prefixKids ?? "")) continue;
-      const translated = mapping === undefined ? jwk : { ...jwk, kid: versionedKid(kid, mapping.version) };
-      if (!this.#isRevokedJwk(translated)) keys.push(translated);
-    }
-    return { keys };
   }
 
   /**
@@ -996,7 +778,7 @@ export class MirroredKeyProvider implements KeyProvider {
       return false;
     } catch (error) {
       if (KeyUnavailableError.isInstance(error)) {
-        this.#noteRevocation(kid, error.version ?? version);
+        this.#revocations.note(kid, error.version ?? version);
         return false;
       }
       if (!KeyNotFoundError.isInstance(error) || !this.#failOpen) return false;
@@ -1012,35 +794,6 @@ export class MirroredKeyProvider implements KeyProvider {
       });
       return true;
     }
-  }
-
-  #noteRevocation(kid: string, version: number | undefined): void {
-    let entry = this.#revoked.get(kid);
-    if (entry === undefined) {
-      entry = { all: false, versions: new Set() };
-      this.#revoked.set(kid, entry);
-    }
-    if (version === undefined) entry.all = true;
-    else entry.versions.add(version);
-  }
-
-  /** The primary served `kid` (`version`) again: it was re-enabled. */
-  #forgetRevocation(kid: string, version: number | undefined): void {
-    const entry = this.#revoked.get(kid);
-    if (entry === undefined) return;
-    entry.all = false;
-    if (version !== undefined) entry.versions.delete(version);
-    if (entry.versions.size === 0) this.#revoked.delete(kid);
-  }
-
-  #isRevoked(kid: string, version: number | undefined): boolean {
-    const entry = this.#revoked.get(kid);
-    return entry !== undefined && (entry.all || (version !== undefined && entry.versions.has(version)));
-  }
-
-  #isRevokedJwk(jwk: PublicJwk): boolean {
-    const { kid, version } = parseVersionedKid(jwk.kid);
-    return this.#isRevoked(kid, version);
   }
 
   // ---- mirroring ------------------------------------------------------------------------------
@@ -1082,183 +835,6 @@ export class MirroredKeyProvider implements KeyProvider {
       if (this.#queues.get(kid) === settled) this.#queues.delete(kid);
     });
     return run;
-  }
-
-  /**
-   * Copy one version to the secondary (under the same kid and version, or under its mapped kid).
-   * Returns `false` when the secondary already holds it. Where the secondary cannot take the kid
-   * and holds none of its versions, the copy gets a fresh secondary kid and a mapping.
-   */
-  async #copy(ref: KeyRef, activate: boolean, signal: AbortSignal | undefined): Promise<boolean> {
-    const request = copyRequest(ref, this.#mode);
-    if (request === undefined) return false;
-    const mappings = await this.#mappings.list(ref.kid);
-    const home = mappings[0]?.secondaryKid;
-    const mapped = mappings.find((m) => m.version === ref.version);
-    const targetKid = home ?? ref.kid;
-    const targetVersion = mapped?.secondaryVersion ?? ref.version;
-    const options: ImportKeyOptions = {
-      ...(request.public === undefined ? {} : { public: request.public }),
-      ...(request.format === undefined ? {} : { format: request.format }),
-      version: ref.version,
-      activate,
-      ...withSignal(signal),
-    };
-    const remember = (copy: KeyRef) =>
-      this.#mappings.set({
-        kid: ref.kid,
-        version: ref.version,
-        secondaryKid: copy.kid,
-        secondaryVersion: copy.version,
-      });
-    try {
-      const existing = await this.#secondary.getKey(targetKid, targetVersion, withSignal(signal));
-      if (sameKey(existing, ref)) return false; // copied before (a retried write, a resync)
-    } catch (error) {
-      if (!KeyNotFoundError.isInstance(error)) throw error;
-    }
-    try {
-      const copy = await this.#secondary.importKey(request.spec, request.material, {
-        ...options,
-        kid: targetKid,
-      });
-      if (home !== undefined) await remember(copy);
-      return true;
-    } catch (error) {
-      if (home !== undefined || !refusesKid(error) || (await this.#holdsCopies(ref.kid, signal))) throw error;
-      // The secondary cannot take this kid (another key holds it, or it names its own keys): the
-      // copy gets a kid of the secondary's choosing, and the mapping says where it went.
-      await remember(await this.#secondary.importKey(request.spec, request.material, options));
-      return true;
-    }
-  }
-
-  /** Whether the secondary holds any version of `kid` that is a copy of the primary's same version. */
-  async #holdsCopies(kid: string, signal: AbortSignal | undefined): Promise<boolean> {
-    let versions: number[];
-    try {
-      versions = await this.#secondary.listVersions(kid, withSignal(signal));
-    } catch (error) {
-      if (KeyNotFoundError.isInstance(error)) return false;
-      throw error;
-    }
-    for (const version of versions) {
-      const [copy, original] = await Promise.all([
-        this.#secondary.getKey(kid, version, withSignal(signal)),
-        this.#primary.getKey(kid, version, withSignal(signal)).catch(() => undefined),
-      ]);
-      if (original !== undefined && sameKey(copy, original)) return true;
-    }
-    return false;
-  }
-
-  /** Remove the copy of one version (or of the whole kid) from the secondary. */
-  async #destroyCopy(
-    kid: string,
-    version: number | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<boolean> {
-    const mappings = await this.#mappings.list(kid);
-    if (mappings.length === 0) return this.#secondary.destroyKey(kid, version, withSignal(signal));
-    let removed = false;
-    if (version === undefined) {
-      // Only the mapped kid is the mirror's: the secondary's own `kid`, if any, is another key.
-      for (const secondaryKid of new Set(mappings.map((m) => m.secondaryKid))) {
-        removed = (await this.#secondary.destroyKey(secondaryKid, undefined, withSignal(signal))) || removed;
-      }
-    } else {
-      for (const mapping of mappings.filter((m) => m.version === version)) {
-        removed =
-          (await this.#secondary.destroyKey(
-            mapping.secondaryKid,
-            mapping.secondaryVersion,
-            withSignal(signal),
-          )) || removed;
-      }
-    }
-    await this.#mappings.delete(kid, version);
-    return removed;
-  }
-
-  /** Where the secondary keeps `kid`; `undefined` for a version of a mapped kid that was never copied. */
-  async #locate(kid: string, version: number | undefined): Promise<Location | undefined> {
-    const mappings = await this.#mappings.list(kid);
-    const [first] = mappings;
-    if (first === undefined) return { kid, version, mappings };
-    if (version === undefined) return { kid: first.secondaryKid, version: undefined, mappings };
-    const mapping = mappings.find((m) => m.version === version);
-    return mapping === undefined
-      ? undefined
-      : { kid: mapping.secondaryKid, version: mapping.secondaryVersion, mappings };
-  }
-
-  /** Bring one kid's copies in line with the primary: missing versions, destroyed ones, the pointer. */
-  async #syncKid(kid: string, counts: Counts, signal: AbortSignal | undefined): Promise<void> {
-    let versions: number[];
-    try {
-      versions = await this.#primary.listVersions(kid, withSignal(signal));
-    } catch (error) {
-      if (!KeyNotFoundError.isInstance(error)) throw error;
-      versions = []; // destroyed since listKeys
-    }
-    let pointer: number | undefined;
-    let mirrored = false;
-    for (const version of versions) {
-      const ref = await this.#primary.getKey(kid, version, {
-        includeSecret: this.#mode === "full",
-        ...withSignal(signal),
-      });
-      try {
-        if (ref.status === "primary") pointer = ref.version;
-        mirrored ||= isMirrored(ref, this.#mode);
-        if (await this.#copy(ref, false, signal)) counts.copied += 1;
-      } finally {
-        ref.material?.fill(0);
-      }
-    }
-    // A kid the mode does not mirror has no copies; a secondary kid of that name is not the mirror's.
-    if (versions.length > 0 && !mirrored) return;
-    const location = (await this.#locate(kid, undefined))!;
-    let copies: number[];
-    try {
-      copies = await this.#secondary.listVersions(location.kid, withSignal(signal));
-    } catch (error) {
-      if (!KeyNotFoundError.isInstance(error)) throw error;
-      copies = [];
-    }
-    for (const copy of copies) {
-      const original = primaryVersion(location, copy);
-      if (original !== undefined && versions.includes(original)) continue;
-      if (await this.#secondary.destroyKey(location.kid, copy, withSignal(signal))) counts.destroyed += 1;
-      if (original !== undefined) await this.#mappings.delete(kid, original);
-    }
-    if (pointer === undefined) return;
-    const target = await this.#locate(kid, pointer);
-    if (target?.version === undefined) return;
-    const current = await this.#secondary.getKey(target.kid, undefined, withSignal(signal));
-    if (current.version !== target.version) {
-      await this.#secondary.activateVersion(target.kid, target.version, withSignal(signal));
-      counts.activated += 1;
-    }
-  }
-
-  /** Destroy the secondary's kids that are neither a primary kid nor the mapped home of one. */
-  async #prune(
-    primaryKids: ReadonlySet<string>,
-    counts: Counts,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const keep = new Set(primaryKids);
-    const orphans = new Set<string>();
-    for (const mapping of await this.#mappings.list()) {
-      if (primaryKids.has(mapping.kid)) keep.add(mapping.secondaryKid);
-      else orphans.add(mapping.kid);
-    }
-    for (const kid of await this.#secondary.listKeys(withSignal(signal))) {
-      if (keep.has(kid)) continue;
-      if (await this.#secondary.destroyKey(kid, undefined, withSignal(signal))) counts.destroyed += 1;
-    }
-    for (const kid of orphans) await this.#mappings.delete(kid);
   }
 
   // ---- checks ---------------------------------------------------------------------------------
@@ -1330,26 +906,3 @@ const versionOption = (
   ...(version === undefined ? {} : { version }),
   ...withSignal(signal),
 });
-
-/** The primary version of a secondary version at `location`, or `undefined` if it is not a copy. */
-function primaryVersion(location: Location, secondaryVersion: number): number | undefined {
-  if (location.mappings.length === 0) return secondaryVersion;
-  return location.mappings.find(
-    (m) => m.secondaryKid === location.kid && m.secondaryVersion === secondaryVersion,
-  )?.version;
-}
-
-/**
- * Translate secondary kids to primary kids: a mapped home becomes its primary kid, a primary kid
- * that is mapped away (the secondary's key of that name is another key) becomes nothing, and
- * every other kid is the same on both sides.
- */
-function primaryKids(mappings: readonly MirrorMapping[]): (secondaryKid: string) => string | undefined {
-  const homes = new Map(mappings.map((m) => [m.secondaryKid, m.kid]));
-  const mappedAway = new Set(mappings.map((m) => m.kid));
-  return (secondaryKid) =>
-    homes.get(secondaryKid) ?? (mappedAway.has(secondaryKid) ? undefined : secondaryKid);
-}
-
-// Re-exported for the package entry.
-export type { MirrorMode };
