@@ -445,6 +445,7 @@ export class MirroredKeyProvider implements KeyProvider {
       );
       if ("failedOver" in served) return served.failedOver; // the secondary's set, during an outage
       const { published } = served;
+      if (!this.#failOpen) return published;
       let copies: PublicJwk[];
       try {
         copies = (await this.#copies.secondaryJwks(query, signal)).keys;

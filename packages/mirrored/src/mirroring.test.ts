@@ -98,6 +98,24 @@ describe("copies", () => {
     expect(await none.secondary.target.listKeys()).toEqual([]);
   });
 
+  it("full mode copies opaque secret_when_allowed keys with their public part", async () => {
+    const { primary, secondary, mirrored } = pair(
+      { mirrorMode: "full" },
+      { primary: new InMemoryKeyProvider(), secondary: new InMemoryKeyProvider() },
+    );
+    const spec: KeySpec = { klass: "opaque", alg: "ED25519", exportPolicy: "secret_when_allowed" };
+    const ref = await mirrored.importKey(spec, new Uint8Array(40).fill(1), {
+      public: new Uint8Array(8).fill(2),
+    });
+    const copy = await secondary.target.getKey(ref.kid, 1, { includeSecret: true });
+    expect(copy.material).toEqual(new Uint8Array(40).fill(1));
+    expect(copy.public).toEqual(new Uint8Array(8).fill(2));
+    primary.fail("*");
+    expect((await mirrored.getKey(ref.kid, undefined, { includeSecret: true })).material).toEqual(
+      new Uint8Array(40).fill(1),
+    );
+  });
+
   it("50 concurrent rotations land on the secondary as the same 51 versions, with the same primary", async () => {
     const { primary, secondary, mirrored } = pair();
     const { kid } = await mirrored.createKey(ed25519);
