@@ -12,7 +12,15 @@ import {
  */
 export type CallScope = "read" | "public" | "private";
 
-/** Why a call was served by the secondary: the primary is unreachable, or it lacks the key. */
+/**
+ * Why a call was served by the secondary: `"outage"` (the primary failed or timed out) or
+ * `"not_found"` (the primary does not hold the key).
+ *
+ * @example
+ * ```ts
+ * mirrored.on("failover", ({ reason }: { reason: FailoverReason }) => console.warn(reason));
+ * ```
+ */
 export type FailoverReason = "outage" | "not_found";
 
 /**
