@@ -110,6 +110,7 @@ describe("copies", () => {
     const copy = await secondary.target.getKey(ref.kid, 1, { includeSecret: true });
     expect(copy.material).toEqual(new Uint8Array(40).fill(1));
     expect(copy.public).toEqual(new Uint8Array(8).fill(2));
+    expect(await mirrored.resync()).toMatchObject({ copied: 0, destroyed: 0, failed: 0 });
     primary.fail("*");
     expect((await mirrored.getKey(ref.kid, undefined, { includeSecret: true })).material).toEqual(
       new Uint8Array(40).fill(1),

@@ -147,12 +147,7 @@ export class Copies {
         secondaryKid: copy.kid,
         secondaryVersion: copy.version,
       });
-    try {
-      const existing = await this.#secondary.getKey(targetKid, targetVersion, withSignal(signal));
-      if (sameKey(existing, ref)) return false; // copied before (a retried write, a resync)
-    } catch (error) {
-      if (!KeyNotFoundError.isInstance(error)) throw error;
-    }
+    if (await this.#holds(targetKid, targetVersion, ref, signal)) return false; // a retried write, a resync
     try {
       const copy = await this.#secondary.importKey(request.spec, request.material, {
         ...options,
@@ -166,6 +161,26 @@ export class Copies {
       // copy gets a kid of the secondary's choosing, and the mapping says where it went.
       await remember(await this.#secondary.importKey(request.spec, request.material, options));
       return true;
+    }
+  }
+
+  /** Whether the secondary holds a copy of `ref` as `kid` / `version`. */
+  async #holds(kid: string, version: number, ref: KeyRef, signal: AbortSignal | undefined): Promise<boolean> {
+    let existing: KeyRef;
+    try {
+      // Opaque keys are compared by their bytes, so the secret is read where the original carries one.
+      existing = await this.#secondary.getKey(kid, version, {
+        ...(ref.material === undefined ? {} : { includeSecret: true }),
+        ...withSignal(signal),
+      });
+    } catch (error) {
+      if (KeyNotFoundError.isInstance(error)) return false;
+      throw error;
+    }
+    try {
+      return sameKey(existing, ref);
+    } finally {
+      existing.material?.fill(0);
     }
   }
 

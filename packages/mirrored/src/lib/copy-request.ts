@@ -114,11 +114,14 @@ function equalBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boole
 
 /**
  * Whether two refs describe the same key: the same algorithm and RFC 7638 fingerprint (the same in
- * every provider for key pairs and exportable secrets); opaque keys, whose fingerprints are
- * provider-scoped, by their public part.
+ * every provider for key pairs and exportable secrets). Opaque keys, whose fingerprints are
+ * provider-scoped, by their bytes: the public parts, and the secrets where both refs carry them.
  */
 export function sameKey(a: KeyRef, b: KeyRef): boolean {
   if (a.alg !== b.alg || a.spec.klass !== b.spec.klass) return false;
-  if (a.spec.klass === KeyClass.opaque) return equalBytes(a.public, b.public);
-  return a.fingerprint === b.fingerprint;
+  if (a.spec.klass !== KeyClass.opaque) return a.fingerprint === b.fingerprint;
+  const samePublic = a.public === undefined ? b.public === undefined : equalBytes(a.public, b.public);
+  if (a.material !== undefined && b.material !== undefined)
+    return samePublic && equalBytes(a.material, b.material);
+  return samePublic && a.public !== undefined;
 }
