@@ -135,11 +135,36 @@ const signer = new LocalKeyProvider();
 const message = nodeRandomBytes(64);
 const signCases = [
   ["ED25519", () => generateKeyPairSync("ed25519"), null, {}],
-  ["ECDSA_P256_SHA256", () => generateKeyPairSync("ec", { namedCurve: "P-256" }), "sha256", { dsaEncoding: "ieee-p1363" }],
-  ["ECDSA_P384_SHA384", () => generateKeyPairSync("ec", { namedCurve: "P-384" }), "sha384", { dsaEncoding: "ieee-p1363" }],
-  ["ECDSA_P521_SHA512", () => generateKeyPairSync("ec", { namedCurve: "P-521" }), "sha512", { dsaEncoding: "ieee-p1363" }],
-  ["RSA_PSS_SHA256", () => generateKeyPairSync("rsa", { modulusLength: 2048 }), "sha256", { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
-  ["RSA_PKCS1_SHA256", () => generateKeyPairSync("rsa", { modulusLength: 2048 }), "sha256", { padding: constants.RSA_PKCS1_PADDING }],
+  [
+    "ECDSA_P256_SHA256",
+    () => generateKeyPairSync("ec", { namedCurve: "P-256" }),
+    "sha256",
+    { dsaEncoding: "ieee-p1363" },
+  ],
+  [
+    "ECDSA_P384_SHA384",
+    () => generateKeyPairSync("ec", { namedCurve: "P-384" }),
+    "sha384",
+    { dsaEncoding: "ieee-p1363" },
+  ],
+  [
+    "ECDSA_P521_SHA512",
+    () => generateKeyPairSync("ec", { namedCurve: "P-521" }),
+    "sha512",
+    { dsaEncoding: "ieee-p1363" },
+  ],
+  [
+    "RSA_PSS_SHA256",
+    () => generateKeyPairSync("rsa", { modulusLength: 2048 }),
+    "sha256",
+    { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+  ],
+  [
+    "RSA_PKCS1_SHA256",
+    () => generateKeyPairSync("rsa", { modulusLength: 2048 }),
+    "sha256",
+    { padding: constants.RSA_PKCS1_PADDING },
+  ],
 ];
 const signPairs = [];
 for (const [alg, generate, hash, options] of signCases) {
