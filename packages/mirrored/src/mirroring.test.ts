@@ -147,7 +147,7 @@ describe("a failing secondary", () => {
     expect(status.lastError).toEqual({
       operation: "destroyKey",
       code: "ERR_PROVIDER_UNAVAILABLE",
-      message: expect.stringContaining("unreachable") as string,
+      message: expect.stringContaining("destroyKey") as string,
     });
     expect(mirrorFailures.map((event) => event.operation)).toEqual([
       "createKey",

@@ -6,7 +6,7 @@ import {
   type MirrorFailedEvent,
   type MirroredKeyProviderOptions,
 } from "../../src/index.js";
-import { createFaultInjector, type FaultInjector } from "./fault-injector.js";
+import { createFaultInjector, type FaultInjector } from "@keyprovider/testkit";
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
