@@ -94,6 +94,23 @@ describe("failover reads", () => {
     expect(mirrored.status().failoverCount).toBeGreaterThan(8);
   });
 
+  it("getKey with includeSecret fails over only where the copy holds the secret (full mode)", async () => {
+    const spec: KeySpec = { alg: "ES256", exportPolicy: "secret_when_allowed" };
+    const publicOnly = pair();
+    const a = await publicOnly.mirrored.createKey(spec);
+    publicOnly.primary.fail("*");
+    const down = await rejection(publicOnly.mirrored.getKey(a.kid, undefined, { includeSecret: true }));
+    expect(ProviderUnavailableError.isInstance(down)).toBe(true);
+    expect((await publicOnly.mirrored.getKey(a.kid)).material).toBeUndefined();
+
+    const full = pair({ mirrorMode: "full" });
+    const b = await full.mirrored.createKey(spec);
+    full.primary.fail("*");
+    expect((await full.mirrored.getKey(b.kid, undefined, { includeSecret: true })).material).toEqual(
+      b.material,
+    );
+  });
+
   it("randomBytes and hkdf fail over; hkdf gives the same bytes on both sides", async () => {
     const { primary, mirrored } = pair();
     const options = { salt: text("salt"), info: text("info"), length: 42 };

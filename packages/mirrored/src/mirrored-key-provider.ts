@@ -318,6 +318,10 @@ export class MirroredKeyProvider implements KeyProvider {
             ...secret,
             ...withSignal(signal),
           });
+          if (includeSecret === true && ref.exportPolicy === "secret_when_allowed" && this.#mode !== "full") {
+            // The copy has no secret to give, and a ref without it would not be the primary's answer.
+            throw new NotSupportedError("the secondary holds the public key only");
+          }
           if (location.mappings.length === 0) return ref;
           return createKeyRef({
             kid,
