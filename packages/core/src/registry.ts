@@ -20,7 +20,7 @@ export const FIRST_PARTY_PROVIDERS: readonly {
 }[] = Object.freeze([
   { name: "InMemoryKeyProvider", aliases: ["inmemory"], packageName: "@keyprovider/inmemory" },
   { name: "LocalKeyProvider", aliases: ["local"], packageName: "@keyprovider/local" },
-  { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms", planned: true },
+  { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms" },
   {
     name: "RemoteJwksKeyProvider",
     aliases: ["remote-jwks"],
