@@ -21,12 +21,7 @@ export const FIRST_PARTY_PROVIDERS: readonly {
   { name: "InMemoryKeyProvider", aliases: ["inmemory"], packageName: "@keyprovider/inmemory" },
   { name: "LocalKeyProvider", aliases: ["local"], packageName: "@keyprovider/local" },
   { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms" },
-  {
-    name: "RemoteJwksKeyProvider",
-    aliases: ["remote-jwks"],
-    packageName: "@keyprovider/remote-jwks",
-    planned: true,
-  },
+  { name: "RemoteJwksKeyProvider", aliases: ["remote-jwks"], packageName: "@keyprovider/remote-jwks" },
   { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored" },
   { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file", planned: true },
 ]);
