@@ -10,6 +10,7 @@ import {
   traced,
   verifyWithKey,
   type OperationTrace,
+  sealToPublicKey,
 } from "@keyprovider/base";
 import {
   KeyNotFoundError,
@@ -427,18 +428,14 @@ export class RemoteJwksKeyProvider implements KeyProvider {
           `Remote key ${quoteForMessage(kid)} has a kid no keyprovider provider can hold, so nobody could decrypt a keyprovider envelope made for it`,
         );
       }
-      // The envelope code lives in KeyProviderBase: a throwaway provider holding only this public key makes it.
-      const recipient = new LocalKeyProvider();
-      await recipient.importKey({ alg: found.alg, uses: ["encrypt"] } as KeySpec, undefined, {
-        public: found.key.publicKey,
-        kid: found.key.kid,
-        version: found.key.version,
-      });
-      return recipient.encrypt(found.key.kid, plaintext, {
-        version: found.key.version,
-        ...(aad === undefined ? {} : { aad }),
-        ...withSignal(signal),
-      });
+      return sealToPublicKey(
+        found.alg as "RSA_OAEP_SHA256" | "X25519",
+        found.key.kid,
+        found.key.version,
+        found.key.publicKey,
+        plaintext,
+        aad,
+      );
     });
   }
 
