@@ -173,10 +173,7 @@ export async function main(log: (line: string) => void = console.log): Promise<S
     });
 
     await step("remote verification", async () => {
-      verifier = (await registry.create("remote-jwks", {
-        issuer: issuer.issuer,
-        allowInsecureHttp: true,
-      })) as RemoteJwksKeyProvider;
+      verifier = await registry.create("remote-jwks", { issuer: issuer.issuer, allowInsecureHttp: true });
       cleanup.push(async () => verifier.close());
       for (const token of tokens) await jwtVerify(token, verifier.keyResolver(), { requiredClaims: ["exp"] });
       const { payload } = await verifyJwt(verifier, tokens[1]!, { keys: "any", issuer: "demo" });
@@ -226,8 +223,8 @@ export async function main(log: (line: string) => void = console.log): Promise<S
         jwksUrl: published.url,
         allowInsecureHttp: true,
       });
-      cleanup.push(async () => (kmsVerifier as RemoteJwksKeyProvider).close());
-      await jwtVerify(token, (kmsVerifier as RemoteJwksKeyProvider).keyResolver());
+      cleanup.push(async () => kmsVerifier.close());
+      await jwtVerify(token, kmsVerifier.keyResolver());
       return `on ${endpoint.kind}: created and rotated to v${rotated.version}, a JWT signed inside KMS verifies against the published JWKS`;
     });
 
