@@ -18,6 +18,7 @@ describe("quickstart (pnpm demo)", () => {
       "rotation without breaking verifiers",
       "failover",
       "AWS KMS",
+      "keyprovider from the shell",
       "envelope encryption",
       "teardown",
     ]);
