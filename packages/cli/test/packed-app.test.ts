@@ -133,7 +133,11 @@ describe.skipIf(!FILE)("FileKeyProvider through the installed bin", () => {
     config = join(scratch, "configs", "file.json");
     await writeJson(config, {
       provider: "file",
-      options: { directory: join(scratch, "file-keys"), kek: { passphrase: { $env: "KP_FILE_PASSPHRASE" } } },
+      // Every command opens the store, so scrypt runs once per process: its floor keeps the test quick.
+      options: {
+        directory: join(scratch, "file-keys"),
+        kek: { passphrase: { $env: "KP_FILE_PASSPHRASE" }, scrypt: { N: 2 ** 15 } },
+      },
     });
   });
   describeCommandFlow("file", {
