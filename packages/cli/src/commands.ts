@@ -22,6 +22,7 @@ import {
 import { writeFileAtomically } from "./atomic-write.js";
 import { ExitCode } from "./exit-code.js";
 import {
+  assertPublicJwks,
   fieldLines,
   keyVersionJson,
   keyVersionText,
@@ -408,6 +409,7 @@ const jwk: ProviderCommand = {
             ...(version === undefined ? {} : { version }),
           })
         : await provider.getPublicJwk(kid, version);
+      if (!exportPrivate) assertPublicJwks([key], provider.name);
       return { json: key, text: JSON.stringify(key, null, 2) };
     };
   },
@@ -441,6 +443,7 @@ const jwks: ProviderCommand = {
     };
     return async ({ provider, place }) => {
       const set = await provider.jwks(options);
+      assertPublicJwks(set.keys, provider.name);
       if (out === undefined) return { json: set, text: JSON.stringify(set, null, 2) };
       const path = resolve(place.cwd, out);
       await writeFileAtomically(path, `${JSON.stringify(set, null, 2)}\n`, 0o644);

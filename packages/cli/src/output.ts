@@ -1,4 +1,11 @@
-import { jwsAlgorithm, versionedKid, type KeyRef } from "@keyprovider/core";
+import {
+  InvalidKeyMaterialError,
+  PRIVATE_JWK_MEMBERS,
+  jwsAlgorithm,
+  versionedKid,
+  type Jwk,
+  type KeyRef,
+} from "@keyprovider/core";
 
 /**
  * One version of a key as the command prints it: an allow-list of public fields, so that no secret
@@ -92,4 +99,20 @@ export function versionRanges(versions: readonly number[]): string {
     i = j + 1;
   }
   return parts.join(", ");
+}
+
+/**
+ * A public JWK, or the keys of a JWK Set, as a provider returned them: checked before printing, so
+ * that a provider which put private members in a public key (a bug, or a third-party provider's)
+ * does not get them printed or written to a file that a web server serves.
+ */
+export function assertPublicJwks(keys: readonly Jwk[], provider: string): void {
+  const members = new Set(
+    keys.flatMap((key) => PRIVATE_JWK_MEMBERS.filter((member) => Object.hasOwn(key, member))),
+  );
+  if (members.size > 0) {
+    throw new InvalidKeyMaterialError(
+      `Provider ${provider} returned private key members (${[...members].join(", ")}) where a public key was asked for; keyprovider does not print or write them`,
+    );
+  }
 }

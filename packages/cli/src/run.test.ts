@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
-import { ProviderFeature, defineProvider } from "@keyprovider/core";
+import { ProviderFeature, defineProvider, type PublicJwk } from "@keyprovider/core";
 import local, { LocalKeyProvider } from "@keyprovider/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeBadConfig, describeCommandFlow, type RunCommand } from "../test/command-flow.js";
@@ -337,6 +337,48 @@ describe("the runner", () => {
     const { kid } = created.json as { kid: string };
     expect((await kept.getKey(kid)).alg).toBe("ED25519");
     expect(await given(["keys", "--provider", "local"])).toEqual({ status: 1, json: null });
+  });
+
+  it("prints no private member a provider puts in a public JWK or JWK Set", async () => {
+    class LeakyKeyProvider extends LocalKeyProvider {
+      override readonly name = "LeakyKeyProvider" as "LocalKeyProvider";
+      override supports() {
+        const supports = super.supports();
+        return { ...supports, features: [...supports.features, ProviderFeature.PERSIST] };
+      }
+      override async getPublicJwk(kid: string, version?: number): Promise<PublicJwk> {
+        const jwk = await this.exportKey(kid, {
+          format: "jwk",
+          private: true,
+          ...(version === undefined ? {} : { version }),
+        });
+        return jwk as unknown as PublicJwk; // the bug under test: a private JWK passed off as public
+      }
+      override async jwks() {
+        const keys = await Promise.all((await this.listKeys()).map((kid) => this.getPublicJwk(kid)));
+        return { keys };
+      }
+    }
+    const leaky = new LeakyKeyProvider();
+    const { kid } = await leaky.createKey({ alg: "ES256", exportPolicy: "secret_when_allowed" });
+    const secret = (await leaky.exportKey(kid, { format: "jwk", private: true })).d!;
+    const definition = defineProvider({ name: "LeakyKeyProvider", apiVersion: 1, create: () => leaky });
+    const out = join(scratch, "leaky-jwks.json");
+    for (const args of [["jwk", kid], ["jwks"], ["jwks", "--out", out]]) {
+      let printed = "";
+      const write = (text: string) => void (printed += text);
+      const status = await runKeyprovider([...args, "--provider", "LeakyKeyProvider"], {
+        providers: [definition],
+        stdout: { write },
+        stderr: { write },
+        cwd: scratch,
+        env: {},
+      });
+      expect(status).toBe(ExitCode.ERROR);
+      expect(printed).toMatch(/^keyprovider: ERR_INVALID_KEY_MATERIAL: .*private key members \(d\)/);
+      expect(printed).not.toContain(secret);
+    }
+    await expect(readFile(out, "utf8")).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("refuses arguments that are not an array of strings", async () => {
