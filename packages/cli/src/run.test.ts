@@ -301,14 +301,16 @@ describe("providers", () => {
 });
 
 describe("the runner", () => {
-  it("takes provider definitions instead of discovering, for an application that bundles its code", async () => {
-    class KeptKeyProvider extends LocalKeyProvider {
-      override readonly name = "KeptKeyProvider" as "LocalKeyProvider";
-      override supports() {
-        const supports = super.supports();
-        return { ...supports, features: [...supports.features, ProviderFeature.PERSIST] };
-      }
+  /** In one process a LocalKeyProvider kept in a variable does persist between commands. */
+  class KeptKeyProvider extends LocalKeyProvider {
+    override readonly name: "LocalKeyProvider" = "KeptKeyProvider" as "LocalKeyProvider";
+    override supports() {
+      const supports = super.supports();
+      return { ...supports, features: [...supports.features, ProviderFeature.PERSIST] };
     }
+  }
+
+  it("takes provider definitions instead of discovering, for an application that bundles its code", async () => {
     const kept = new KeptKeyProvider();
     const definition = defineProvider({
       name: "KeptKeyProvider",
@@ -340,12 +342,8 @@ describe("the runner", () => {
   });
 
   it("prints no private member a provider puts in a public JWK or JWK Set", async () => {
-    class LeakyKeyProvider extends LocalKeyProvider {
+    class LeakyKeyProvider extends KeptKeyProvider {
       override readonly name = "LeakyKeyProvider" as "LocalKeyProvider";
-      override supports() {
-        const supports = super.supports();
-        return { ...supports, features: [...supports.features, ProviderFeature.PERSIST] };
-      }
       override async getPublicJwk(kid: string, version?: number): Promise<PublicJwk> {
         const jwk = await this.exportKey(kid, {
           format: "jwk",
