@@ -150,6 +150,7 @@ describe("usage errors exit 2 with the usage of the command", () => {
     [["verify", "abc"], "verify needs --signature <B64URL>", "keyprovider verify <kid>"],
     [["verify", "abc", "--signature", "a+b="], "--signature takes base64url", "verify"],
     [["jwks", "--out"], "argument missing", "keyprovider jwks"],
+    [["keys", "--prefix", "--provider", "x"], "argument is ambiguous", "keyprovider keys"],
     [["keys", "--options", "{}"], "--options goes with --provider NAME", "keys"],
     [
       ["keys", "--config", "a.json", "--provider", "local"],
@@ -184,6 +185,20 @@ describe("usage errors exit 2 with the usage of the command", () => {
       2,
       expect.stringContaining('"rotat" is not a keyprovider command'),
     ]);
+  });
+
+  it("takes a value that starts with a dash, as a base64url signature may", async () => {
+    const { kid } = JSON.parse(
+      (await run(["create", "--alg", "EdDSA", "--provider", "shared", "--json"])).stdout,
+    ) as { kid: string };
+    await writeFile(join(scratch, "dash.txt"), "m");
+    const verify = ["verify", kid, "--in", join(scratch, "dash.txt"), "--provider", "shared"];
+    const forged = `-${"A".repeat(85)}`;
+    expect((await run([...verify, "--signature", forged])).status).toBe(ExitCode.INVALID_SIGNATURE);
+    expect((await run([...verify, "--signature", `-${forged}`])).status).toBe(ExitCode.INVALID_SIGNATURE);
+    expect((await run(["keys", "--prefix", "-x", "--provider", "shared"])).stdout).toBe(
+      "No keys whose kid starts with -x.\n",
+    );
   });
 
   it("checks the command line before the configuration", async () => {

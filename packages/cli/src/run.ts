@@ -144,6 +144,7 @@ export async function runKeyprovider(
     env: options.env ?? process.env,
     providers: options.providers,
   };
+  args = withDashValues(args);
   const json = args.includes("--json");
   let command: Command | undefined;
   try {
@@ -256,6 +257,46 @@ async function optionalConfig(selection: ProviderSelection, place: Place): Promi
   }
 }
 
+/** Every option of every command, and the global ones. */
+function everyFlag(): Record<string, Flag & { readonly short?: string }> {
+  const flags: Record<string, Flag & { readonly short?: string }> = { ...GLOBAL_FLAGS };
+  for (const command of COMMANDS) Object.assign(flags, command.flags);
+  flags["version"] = { type: "boolean", help: "" }; // before a command, --version is keyprovider's
+  return flags;
+}
+
+/**
+ * `--signature -Xy…` as `--signature=-Xy…`. parseArgs refuses a value that starts with a dash as
+ * ambiguous, but a base64url signature starts with one once in 64: the word after an option that
+ * takes a value is its value, unless it is itself one of keyprovider's options (`--prefix --json`
+ * stays a missing value) or `--`.
+ */
+function withDashValues(args: readonly string[]): readonly string[] {
+  const flags = everyFlag();
+  const isOption = (word: string) =>
+    word === "--" ||
+    Object.hasOwn(flags, /^--([^=]+)/.exec(word)?.[1] ?? "") ||
+    Object.values(flags).some((flag) => flag.short !== undefined && word === `-${flag.short}`);
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const word = args[i]!;
+    const name = /^--([^=]+)$/.exec(word)?.[1];
+    const next = args[i + 1];
+    if (
+      name !== undefined &&
+      flags[name]?.type === "string" &&
+      next?.startsWith("-") === true &&
+      !isOption(next)
+    ) {
+      joined.push(`${word}=${next}`);
+      i += 1;
+    } else {
+      joined.push(word);
+    }
+  }
+  return joined;
+}
+
 /** The first word that is not an option or an option's value; and whether --help or --version came before it. */
 function findCommand(args: readonly string[]): {
   readonly name: string | undefined;
@@ -263,12 +304,9 @@ function findCommand(args: readonly string[]): {
   readonly help: boolean;
   readonly version: boolean;
 } {
-  const everyFlag: Record<string, Flag & { readonly short?: string }> = { ...GLOBAL_FLAGS };
-  for (const command of COMMANDS) Object.assign(everyFlag, command.flags);
-  everyFlag["version"] = { type: "boolean", help: "" }; // before a command, --version is keyprovider's
   const { tokens } = parseArgs({
     args: [...args],
-    options: parseArgsConfig(everyFlag),
+    options: parseArgsConfig(everyFlag()),
     allowPositionals: true,
     strict: false,
     tokens: true,
