@@ -1,0 +1,54 @@
+import { KeyNotFoundError, ProviderUnavailableError, type KeySpec } from "@keyprovider/core";
+import { signJwt, verifyJwt } from "@keyprovider/jwt";
+import { describe, expect, it } from "vitest";
+import { pair, rejection, text } from "../test/support/pairs.js";
+
+/**
+ * Security review (review-sec). `destroyKey` through the mirror returns `true` once the primary has
+ * removed the version; when removing the secondary's copy fails (non-strict mode, the default) the
+ * mirror only emits `mirrorFailed`. The copy then answers every read and public operation by
+ * failover, because the primary now says KeyNotFoundError: the destroyed key keeps verifying and is
+ * republished in `jwks()`. The code's own comment in `destroyKey` says "a key destroyed through the
+ * mirror must not live on in failover", and DESIGN §7.4 says destroyKey through the mirror removes
+ * the version on both sides.
+ */
+const spec: KeySpec = { alg: "ES256", exportPolicy: "public_only" };
+const message = text("signed before the key was destroyed");
+
+describe("review-sec: a key destroyed through the mirror never lives on in failover", () => {
+  it("verify refuses a destroyed key even when removing its copy failed", async () => {
+    const { secondary, mirrored, mirrorFailures } = pair();
+    const { kid } = await mirrored.createKey(spec);
+    const signature = await mirrored.sign(kid, message);
+    // The compromised key is destroyed; the secondary has a transient failure on that one call.
+    secondary.fail("destroyKey", new ProviderUnavailableError("blip", { retryable: true }), { times: 1 });
+    expect(await mirrored.destroyKey(kid)).toBe(true);
+    expect(mirrorFailures.map((event) => event.operation)).toEqual(["destroyKey"]);
+
+    // false, or KeyNotFoundError; never true.
+    const verified = await mirrored.verify(kid, message, signature).catch((error: unknown) => error);
+    expect(verified).not.toBe(true);
+  });
+
+  it("a JWT signed by a key destroyed through the mirror is refused by verifyJwt", async () => {
+    const { secondary, mirrored } = pair();
+    const { kid } = await mirrored.createKey(spec);
+    const token = await signJwt(mirrored, kid, { sub: "attacker" }, { expiresIn: "1h" });
+    secondary.fail("destroyKey", new ProviderUnavailableError("blip", { retryable: true }), { times: 1 });
+    expect(await mirrored.destroyKey(kid)).toBe(true);
+
+    expect(await rejection(verifyJwt(mirrored, token, { keys: [kid] }))).toMatchObject({
+      code: "ERR_INVALID_TOKEN",
+    });
+  });
+
+  it("jwks() does not republish a key destroyed through the mirror", async () => {
+    const { secondary, mirrored } = pair();
+    const { kid } = await mirrored.createKey(spec);
+    secondary.fail("destroyKey", new ProviderUnavailableError("blip", { retryable: true }), { times: 1 });
+    expect(await mirrored.destroyKey(kid, 1)).toBe(true);
+
+    expect((await mirrored.jwks({ allVersions: true })).keys.map((jwk) => jwk.kid)).not.toContain(`${kid}.1`);
+    expect(await rejection(mirrored.getPublicJwk(kid, 1))).toSatisfy((e) => KeyNotFoundError.isInstance(e));
+  });
+});
