@@ -1,5 +1,7 @@
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { tracingChannel } from "node:diagnostics_channel";
 import { inspect } from "node:util";
+import { verifyJwt } from "@keyprovider/jwt";
 import { describe, expect, it, vi } from "vitest";
 import type { CachedJwks, JwksCacheStore, RemoteJwksStaleEvent } from "../src/index.js";
 import { useIssuer } from "./support/issuer.js";
@@ -87,5 +89,37 @@ describe("review-sec: a credential in the JWK Set URL's query never leaves the p
     await provider.getKey("idp");
     await vi.waitFor(() => expect(written).toBeDefined());
     expect(JSON.stringify(written)).not.toContain(SECRET);
+  });
+});
+
+/**
+ * A fetched RSA JWK with public exponent 1 is kept and verifies: with e = 1, s^e mod n = s, so the
+ * PKCS#1 v1.5 encoding of any message's digest is a valid RS256 "signature" that anyone computes
+ * without a private key. Local imports refuse such keys ("makes signatures forgeable"); the remote
+ * set does not, and skips only moduli under 2048 bits.
+ */
+describe("review-sec: a remote RSA JWK with a forgeable public exponent never verifies", () => {
+  it("a token forged without any private key is refused by verifyJwt", async () => {
+    const jwk = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "jwk" });
+    env.server.route("/jwks", json({ keys: [{ ...jwk, e: "AQ", kid: "weak", alg: "RS256", use: "sig" }] }));
+    const provider = env.provider();
+
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const signingInput = `${b64({ alg: "RS256", kid: "weak" })}.${b64({ sub: "admin", exp: 4_000_000_000 })}`;
+    const digestInfo = Buffer.concat([
+      Buffer.from("3031300d060960864801650304020105000420", "hex"),
+      createHash("sha256").update(signingInput).digest(),
+    ]);
+    const encoded = Buffer.concat([
+      Buffer.from([0, 1]),
+      Buffer.alloc(256 - digestInfo.length - 3, 0xff),
+      Buffer.from([0]),
+      digestInfo,
+    ]);
+    const forged = `${signingInput}.${encoded.toString("base64url")}`;
+
+    const outcome = await verifyJwt(provider, forged, { keys: ["weak"] }).catch((error: unknown) => error);
+    expect(outcome).toMatchObject({ code: "ERR_INVALID_TOKEN" });
+    expect(provider.status().skipped.unsupported + provider.status().skipped.invalid).toBe(1);
   });
 });
