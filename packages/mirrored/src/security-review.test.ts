@@ -52,3 +52,23 @@ describe("review-sec: a key destroyed through the mirror never lives on in failo
     expect(await rejection(mirrored.getPublicJwk(kid, 1))).toSatisfy((e) => KeyNotFoundError.isInstance(e));
   });
 });
+
+/**
+ * DESIGN §7.9 and jwks-http: when the provider fails, a JWKS endpoint answers 503, never an empty set
+ * a verifier would cache (for max-age, 300 s by default) and then refuse every token with. Behind a
+ * mirror, a primary outage turns into whatever the secondary holds — here nothing — returned as a
+ * successful, empty JWK Set.
+ */
+describe("review-sec: a primary outage never becomes an empty JWK Set", () => {
+  it("jwks() fails, rather than answering { keys: [] }, when the primary is down and the secondary holds no copy", async () => {
+    const { primary, secondary, mirrored } = pair();
+    // A key whose copy failed (or that predates the mirror and no resync has run yet).
+    secondary.fail("importKey", new ProviderUnavailableError("blip", { retryable: true }), { times: 1 });
+    const { kid } = await mirrored.createKey(spec);
+    expect((await mirrored.jwks()).keys.map((jwk) => jwk.kid)).toEqual([`${kid}.1`]);
+
+    primary.fail("*");
+    const outcome = await mirrored.jwks().catch((error: unknown) => error);
+    expect(outcome).not.toEqual({ keys: [] });
+  });
+});
