@@ -1,7 +1,15 @@
-import { KeyNotFoundError, ProviderUnavailableError, type KeySpec } from "@keyprovider/core";
+import {
+  KeyNotFoundError,
+  KeyUnavailableError,
+  ProviderUnavailableError,
+  type KeySpec,
+} from "@keyprovider/core";
 import { signJwt, verifyJwt } from "@keyprovider/jwt";
+import { LocalKeyProvider } from "@keyprovider/local";
+import { createFaultInjector } from "@keyprovider/testkit";
 import { describe, expect, it } from "vitest";
-import { pair, rejection, text } from "../test/support/pairs.js";
+import { pair, rejection, text, withDisabling } from "../test/support/pairs.js";
+import { MirroredKeyProvider } from "./index.js";
 
 /**
  * Security review (review-sec). `destroyKey` through the mirror returns `true` once the primary has
@@ -70,5 +78,38 @@ describe("review-sec: a primary outage never becomes an empty JWK Set", () => {
     primary.fail("*");
     const outcome = await mirrored.jwks().catch((error: unknown) => error);
     expect(outcome).not.toEqual({ keys: [] });
+  });
+});
+
+/**
+ * DESIGN §7.4: KeyUnavailableError (disabled, pending deletion) from the primary is a revocation that
+ * never fails over, and jwks() never republishes such a key from the secondary. The mirror remembers
+ * revocations in memory only, and resync() leaves the revoked version's copy on the secondary (its
+ * getKey fails, so the kid is counted as failed and skipped). After a restart, the next primary
+ * outage fails over to that copy: the revoked key verifies and is published again.
+ */
+describe("review-sec: a key the primary revoked is not served by the next process during an outage", () => {
+  it("verify and jwks() refuse a disabled key after a restart, when the primary is down", async () => {
+    const system = withDisabling(new LocalKeyProvider());
+    const primary = createFaultInjector(system);
+    const secondary = new LocalKeyProvider();
+    const before = new MirroredKeyProvider(primary, secondary);
+    const { kid } = await before.createKey(spec);
+    const signature = await before.sign(kid, message);
+
+    // The key is compromised: the operator disables it in the system of record (a KMS key state).
+    system.disable(kid);
+    expect(await rejection(before.verify(kid, message, signature))).toSatisfy((e) =>
+      KeyUnavailableError.isInstance(e),
+    );
+    await before.resync(); // the operator even runs a resync
+
+    // The process restarts; later the primary's region has an outage.
+    const after = new MirroredKeyProvider(primary, secondary);
+    primary.fail("*");
+    const verified = await after.verify(kid, message, signature).catch((error: unknown) => error);
+    expect(verified).not.toBe(true);
+    const published = await after.jwks().catch(() => ({ keys: [] }));
+    expect(published.keys.map((jwk) => jwk.kid)).not.toContain(`${kid}.1`);
   });
 });
