@@ -113,14 +113,14 @@ export function parseKeySet(body: Uint8Array | string, limits: KeySetLimits, url
     throw new RemoteJwksError(
       "ERR_REMOTE_JWKS_INVALID",
       `The JWK Set from ${describeUrl(url)} has no "keys" array`,
-      { url },
+      { url: describeUrl(url) },
     );
   }
   if (entries.length > limits.maxKeys) {
     throw new RemoteJwksError(
       "ERR_REMOTE_JWKS_TOO_LARGE",
       `The JWK Set from ${describeUrl(url)} has ${entries.length} keys, more than maxKeys (${limits.maxKeys})`,
-      { url },
+      { url: describeUrl(url) },
     );
   }
   const skipped = { private: 0, symmetric: 0, unsupported: 0, invalid: 0 };
