@@ -49,6 +49,7 @@ export { generateKeys } from "./key-generation.js";
 export type { GeneratedKeys } from "./key-generation.js";
 export {
   assertKeyFitsSpec,
+  assertSafePublicKey,
   jwkOfKeyObject,
   parseKeyImport,
   parsePrivateKey,
