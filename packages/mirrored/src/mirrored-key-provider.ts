@@ -85,7 +85,8 @@ const EVENTS = ["mirrorFailed", "failover", "resynced"] as const;
  * - **DESIGN §7.4**: `KeyUnavailableError` from the primary is a revocation and never fails over (and
  *   is remembered, so the secondary does not serve or republish that key during a later outage);
  *   `KeyNotFoundError` fails over for reads and public operations only, and marks the provider
- *   degraded; `destroyKey` removes the version on both sides.
+ *   degraded; `destroyKey` removes the version on both sides, and a copy it could not remove is
+ *   never served.
  *
  * @example
  * ```ts
@@ -295,9 +296,12 @@ export class MirroredKeyProvider implements KeyProvider {
       const { signal } = readOptions(options, "destroyKey options", ["signal"]);
       const removed = await this.#primary.destroyKey(kid, version, withSignal(signal));
       // Every mode, `none` included: a key destroyed through the mirror must not live on in failover.
+      // Until its copy is known to be gone, failover and jwks() refuse it (DESIGN §7.4).
+      this.#revocations.noteDestroyed(kid, version);
       let removedCopy = false;
       await this.#mirror("destroyKey", kid, version, signal, async () => {
         removedCopy = await this.#copies.destroyCopy(kid, version, signal);
+        this.#revocations.clearDestroyed(kid, version);
       });
       return removed || removedCopy;
     });
@@ -764,7 +768,9 @@ export class MirroredKeyProvider implements KeyProvider {
       location.version ?? (await this.#secondary.getKey(location.kid, undefined, withSignal(signal))).version;
     const resolved = primaryVersion(location, secondaryVersion);
     if (resolved === undefined) throw new KeyNotFoundError(kid, version);
-    if (this.#revocations.has(kid, resolved)) {
+    const refusal = this.#revocations.refusal(kid, resolved);
+    if (refusal === "destroyed") throw new KeyNotFoundError(kid, resolved);
+    if (refusal === "revoked") {
       throw new KeyUnavailableError(kid, resolved, "reported unavailable by the primary");
     }
     return { location: { ...location, version: secondaryVersion }, version: resolved };

@@ -283,6 +283,8 @@ export class Copies {
       if (await this.#secondary.destroyKey(location.kid, copy, withSignal(signal))) counts.destroyed += 1;
       if (original !== undefined) await this.#mappings.delete(kid, original);
     }
+    // Every copy of a version the primary does not hold is gone now.
+    this.#revocations.clearDestroyed(kid);
     if (pointer === undefined) return;
     const target = await this.locate(kid, pointer);
     if (target?.version === undefined) return;
@@ -310,6 +312,10 @@ export class Copies {
       if (await this.#secondary.destroyKey(kid, undefined, withSignal(signal))) counts.destroyed += 1;
     }
     for (const kid of orphans) await this.#mappings.delete(kid);
+    // A kid the primary does not hold has no copy left anywhere on the secondary.
+    for (const kid of this.#revocations.destroyedKids()) {
+      if (!primaryKids.has(kid)) this.#revocations.clearDestroyed(kid);
+    }
   }
 
   /** The secondary's JWK Set under the primary's kids, without what the primary revoked. */
