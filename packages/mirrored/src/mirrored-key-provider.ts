@@ -610,7 +610,8 @@ export class MirroredKeyProvider implements KeyProvider {
   /**
    * Bring the secondary up to date from the primary, which must be reachable: copy every version
    * the mode mirrors that is missing (`listKeys`, `listVersions`, `getKey`), destroy the versions
-   * and kids the primary no longer holds, and set each kid's primary pointer. Idempotent; a
+   * and kids the primary no longer holds or reports unavailable (a revoked key leaves no copy a
+   * restarted process could serve), and set each kid's primary pointer. Idempotent; a
    * complete run clears `degraded` and `failedMirrorCount`. Kids that fail are counted in
    * `failed` and leave the provider degraded.
    *

@@ -3,6 +3,7 @@ import {
   InvalidKidError,
   KeyExistsError,
   KeyNotFoundError,
+  KeyUnavailableError,
   NotSupportedError,
   parseVersionedKid,
   versionedKid,
@@ -243,22 +244,37 @@ export class Copies {
       : { kid: mapping.secondaryKid, version: mapping.secondaryVersion, mappings };
   }
 
-  /** Bring one kid's copies in line with the primary: missing versions, destroyed ones, the pointer. */
+  /**
+   * Bring one kid's copies in line with the primary: missing versions, destroyed ones, revoked ones
+   * (the primary answers `KeyUnavailableError`: the failover side must not hold what the system of
+   * record refuses to serve, or a restarted process would serve it in the next outage), the pointer.
+   */
   async syncKid(kid: string, counts: Counts, signal: AbortSignal | undefined): Promise<void> {
     let versions: number[];
     try {
       versions = await this.#primary.listVersions(kid, withSignal(signal));
     } catch (error) {
+      if (KeyUnavailableError.isInstance(error)) {
+        await this.#removeRevoked(kid, error.version, counts, signal);
+        return;
+      }
       if (!KeyNotFoundError.isInstance(error)) throw error;
       versions = []; // destroyed since listKeys
     }
     let pointer: number | undefined;
     let mirrored = false;
     for (const version of versions) {
-      const ref = await this.#primary.getKey(kid, version, {
-        includeSecret: this.#mode === "full",
-        ...withSignal(signal),
-      });
+      let ref: KeyRef;
+      try {
+        ref = await this.#primary.getKey(kid, version, {
+          includeSecret: this.#mode === "full",
+          ...withSignal(signal),
+        });
+      } catch (error) {
+        if (!KeyUnavailableError.isInstance(error)) throw error;
+        await this.#removeRevoked(kid, error.version ?? version, counts, signal);
+        continue;
+      }
       try {
         if (ref.status === "primary") pointer = ref.version;
         mirrored ||= isMirrored(ref, this.#mode);
@@ -293,6 +309,18 @@ export class Copies {
       await this.#secondary.activateVersion(target.kid, target.version, withSignal(signal));
       counts.activated += 1;
     }
+  }
+
+  /** Remove the copies of a version (or kid) the primary revoked, and remember the revocation. */
+  async #removeRevoked(
+    kid: string,
+    version: number | undefined,
+    counts: Counts,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    this.#revocations.note(kid, version);
+    if (await this.destroyCopy(kid, version, signal)) counts.destroyed += 1;
+    if (version === undefined) this.#revocations.clearDestroyed(kid);
   }
 
   /** Destroy the secondary's kids that are neither a primary kid nor the mapped home of one. */
