@@ -86,7 +86,8 @@ const EVENTS = ["mirrorFailed", "failover", "resynced"] as const;
  *   is remembered, so the secondary does not serve or republish that key during a later outage);
  *   `KeyNotFoundError` fails over for reads and public operations only, and marks the provider
  *   degraded; `destroyKey` removes the version on both sides, and a copy it could not remove is
- *   never served.
+ *   never served. During an outage `jwks()` fails rather than serve an empty set or one known to
+ *   miss copies (DESIGN §7.9).
  *
  * @example
  * ```ts
@@ -448,7 +449,15 @@ export class MirroredKeyProvider implements KeyProvider {
         signal,
         {
           primary: async (s) => ({ published: await this.#primary.jwks({ ...query, ...withSignal(s) }) }),
-          secondary: async () => ({ failedOver: await this.#copies.secondaryJwks(query, signal) }),
+          secondary: async () => {
+            const set = await this.#copies.secondaryJwks(query, signal);
+            // DESIGN §7.9: a verifier caches what it gets, so an empty set, or one known to miss
+            // copies, is worse than the primary's error (its cached set stays in service).
+            if (set.keys.length === 0 || this.#failedMirrorCount > 0) {
+              throw new ProviderUnavailableError("the secondary cannot serve a complete JWK Set");
+            }
+            return { failedOver: set };
+          },
         },
       );
       if ("failedOver" in served) return served.failedOver; // the secondary's set, during an outage
