@@ -131,10 +131,20 @@ const VERSION_NAME = /^v([1-9][0-9]{0,9})$/;
 /** What this process knows of one kid: its version list and the records it has read. */
 interface KidEntry {
   list: VersionList;
-  /** Records by version, each with the identity of the file it was read from. */
-  readonly records: Map<number, { readonly identity: string | undefined; readonly record: VersionRecord }>;
+  /**
+   * Records by version, each with the identity of the file it was read from and the list entry
+   * under which that identity was last checked: records are checked again only when the list changes.
+   */
+  readonly records: Map<number, CachedRecord>;
   /** Older list files seen at load, removed by the next write. */
   stale: number[];
+}
+
+interface CachedRecord {
+  readonly identity: string | undefined;
+  /** The list entry (`seq`) under which `identity` was last found current. */
+  checkedAt: number;
+  readonly record: VersionRecord;
 }
 
 /** What a new version is made of, before its number is known. */
@@ -319,13 +329,14 @@ export class FileKeyProvider extends KeyProviderBase {
   }
 
   protected async readVersion(kid: string, version: number | undefined): Promise<StoredVersion | undefined> {
-    await this.#unlock();
-    const entry = await this.#kid(kid);
+    if (this.#keys === undefined) await this.#unlock();
+    // The hot path of every operation: no await at all when the cached list and record are current.
+    const entry = this.#current(kid) ?? (await this.#loadKid(kid));
     if (entry === undefined) return undefined;
     const { list } = entry;
     const wanted = version ?? list.primary;
     if (!list.live.includes(wanted)) return undefined;
-    const record = await this.#record(kid, entry, wanted);
+    const record = this.#cachedRecord(kid, entry, wanted) ?? (await this.#record(kid, entry, wanted));
     return record === undefined ? undefined : { record, primary: entry.list.primary };
   }
 
@@ -458,6 +469,11 @@ export class FileKeyProvider extends KeyProviderBase {
    * read again. `undefined` if the kid has no version list.
    */
   async #kid(kid: string): Promise<KidEntry | undefined> {
+    return this.#current(kid) ?? this.#loadKid(kid);
+  }
+
+  /** The cached entry of `kid` if it is still current, synchronously; else `undefined`. */
+  #current(kid: string): KidEntry | undefined {
     const entry = this.#kids.get(kid);
     if (
       entry !== undefined &&
@@ -466,7 +482,7 @@ export class FileKeyProvider extends KeyProviderBase {
     ) {
       return entry;
     }
-    return this.#loadKid(kid);
+    return undefined;
   }
 
   async #loadKid(kid: string): Promise<KidEntry | undefined> {
@@ -513,12 +529,25 @@ export class FileKeyProvider extends KeyProviderBase {
     return readListFile(file, kid, seq, display);
   }
 
-  /** A live version's record: from the cache while its file is the one read, else read and decrypted. */
+  /**
+   * A live version's cached record if its file is still the one it was read from. A record file
+   * changes only along with the list (a destroy), so its identity is checked again only when the
+   * list has moved on.
+   */
+  #cachedRecord(kid: string, entry: KidEntry, version: number): VersionRecord | undefined {
+    const cached = entry.records.get(version);
+    if (cached === undefined) return undefined;
+    if (cached.checkedAt === entry.list.seq) return cached.record;
+    if (cached.identity !== peekIdentity(this.#paths.version(kid, version), `keys/${kid}/v${version}`))
+      return undefined;
+    cached.checkedAt = entry.list.seq;
+    return cached.record;
+  }
+
+  /** A live version's record, read from its file and decrypted. */
   async #record(kid: string, entry: KidEntry, version: number): Promise<VersionRecord | undefined> {
     const path = this.#paths.version(kid, version);
     const display = `keys/${kid}/v${version}`;
-    const cached = entry.records.get(version);
-    if (cached !== undefined && cached.identity === peekIdentity(path, display)) return cached.record;
     const read = await readStoreFile(path, display);
     if (read === undefined) {
       if ((await this.#loadKid(kid))?.list.live.includes(version) !== true) return undefined; // destroyed meanwhile
@@ -531,7 +560,7 @@ export class FileKeyProvider extends KeyProviderBase {
       return corrupt(display, "is a tombstone, but the version list says the version is live");
     }
     const record = readRecord(file, plaintext, display);
-    entry.records.set(version, { identity: read.identity, record });
+    entry.records.set(version, { identity: read.identity, checkedAt: entry.list.seq, record });
     return record;
   }
 
@@ -697,6 +726,7 @@ export class FileKeyProvider extends KeyProviderBase {
       const entry = this.#kids.get(kid);
       entry?.records.set(input.version, {
         identity: peekIdentity(paths.version(kid, input.version), `keys/${kid}/v${input.version}`),
+        checkedAt: entry.list.seq,
         record,
       });
       return record;

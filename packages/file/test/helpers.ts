@@ -29,7 +29,9 @@ export const rawKek = (): FileKek => ({ key: new Uint8Array(randomBytes(32)) });
 export const passphraseKek = (passphrase: string): FileKek => ({ passphrase, scrypt: { N: 2 ** 15 } });
 
 /** A provider on a new store with a raw KEK. */
-export async function freshProvider(kek: FileKek = rawKek()): Promise<{ provider: FileKeyProvider; directory: string; kek: FileKek }> {
+export async function freshProvider(
+  kek: FileKek = rawKek(),
+): Promise<{ provider: FileKeyProvider; directory: string; kek: FileKek }> {
   const directory = await storeDirectory();
   return { provider: new FileKeyProvider({ directory, kek }), directory, kek };
 }
