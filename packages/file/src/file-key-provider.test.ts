@@ -156,7 +156,7 @@ describe("FileKeyProvider", () => {
       expect(await restarted.decrypt(aes.kid, sealed, { aad: text("ctx") })).toEqual(message);
       const jwk = await restarted.getPublicJwk(signing.kid);
       expect(jwk).toEqual(await provider.getPublicJwk(signing.kid));
-      const publicKey = createPublicKey({ key: jwk as JsonWebKey, format: "jwk" });
+      const publicKey = createPublicKey({ key: { ...jwk } as JsonWebKey, format: "jwk" });
       expect(
         verify(
           "sha256",
