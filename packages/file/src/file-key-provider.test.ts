@@ -219,6 +219,21 @@ describe("FileKeyProvider", () => {
       expect(again.version).toBe(4);
       expect(await provider.listVersions(kid)).toEqual([4]);
     });
+    it("a superseded version list is emptied, never removed: its name stays taken", async () => {
+      const { provider, directory } = await freshProvider();
+      const { kid } = await provider.createKey({ alg: "ED25519" });
+      await provider.rotateKey(kid);
+      await provider.rotateKey(kid, { activate: false });
+      const dir = join(directory, "keys", kid);
+      const sizes = Object.fromEntries(
+        await Promise.all(
+          (await readdir(dir)).map(async (name) => [name, (await stat(join(dir, name))).size] as const),
+        ),
+      );
+      expect(Object.keys(sizes).sort()).toEqual(["list.1", "list.2", "list.3", "v1", "v2", "v3"]);
+      expect([sizes["list.1"], sizes["list.2"]]).toEqual([0, 0]);
+      expect(sizes["list.3"]).toBeGreaterThan(0);
+    });
   });
 
   describe("several providers on one directory see each other's changes at the next call", () => {
@@ -429,6 +444,7 @@ describe("FileKeyProvider", () => {
       expect(header.keys[0]).not.toBe(oldHeader.keys[0]);
       expect(header.store).toBe(oldHeader.store);
       for (const name of Object.keys(after)) {
+        if ((await stat(join(directory, "keys", name))).size === 0) continue; // a superseded list
         expect(after[name]).not.toBe(before[name]);
         const meta = JSON.parse((await readFile(join(directory, "keys", name), "utf8")).split("\n")[0]!);
         expect(meta.key).toBe(header.keys[0]);

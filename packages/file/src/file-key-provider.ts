@@ -46,6 +46,7 @@ import {
   assertPrivateDirectory,
   checkDirectory,
   claimName,
+  emptyQuietly,
   exists,
   makeDirectory,
   namesIn,
@@ -136,8 +137,6 @@ interface KidEntry {
    * under which that identity was last checked: records are checked again only when the list changes.
    */
   readonly records: Map<number, CachedRecord>;
-  /** Older list files seen at load, removed by the next write. */
-  stale: number[];
 }
 
 interface CachedRecord {
@@ -472,21 +471,19 @@ export class FileKeyProvider extends KeyProviderBase {
     return this.#current(kid) ?? this.#loadKid(kid);
   }
 
-  /** The cached entry of `kid` if it is still current, synchronously; else `undefined`. */
+  /**
+   * The cached entry of `kid` if it is still current, synchronously; else `undefined`. List names
+   * are never freed (a superseded list is emptied, not removed), so the entry is current exactly
+   * when the next name does not exist yet: one `access` call.
+   */
   #current(kid: string): KidEntry | undefined {
     const entry = this.#kids.get(kid);
-    if (
-      entry !== undefined &&
-      exists(this.#paths.list(kid, entry.list.seq)) &&
-      !exists(this.#paths.list(kid, entry.list.seq + 1))
-    ) {
-      return entry;
-    }
-    return undefined;
+    return entry !== undefined && !exists(this.#paths.list(kid, entry.list.seq + 1)) ? entry : undefined;
   }
 
   async #loadKid(kid: string): Promise<KidEntry | undefined> {
     const dir = this.#paths.kid(kid);
+    let emptied: number | undefined;
     for (;;) {
       if ((await checkDirectory(dir, `keys/${kid}`)) === undefined) {
         this.#kids.delete(kid);
@@ -503,15 +500,21 @@ export class FileKeyProvider extends KeyProviderBase {
         return undefined;
       }
       const list = await this.#readList(kid, seq);
-      if (list === undefined) continue; // superseded and removed while we looked: look again
+      if (list === undefined) {
+        // Emptied because a newer list was committed since we looked: look again. The newest list
+        // is never emptied, so finding it empty twice means it was damaged.
+        if (emptied === seq)
+          corrupt(`keys/${kid}/list.${seq}`, "is empty, but it is the newest version list");
+        emptied = seq;
+        continue;
+      }
       let entry = this.#kids.get(kid);
       if (entry === undefined) {
-        entry = { list, records: new Map(), stale: [] };
+        entry = { list, records: new Map() };
         this.#kids.set(kid, entry);
       } else if (list.seq >= entry.list.seq) {
         entry.list = list;
       }
-      entry.stale = seqs.slice(0, -1);
       for (const version of entry.records.keys()) {
         if (!entry.list.live.includes(version)) entry.records.delete(version);
       }
@@ -519,11 +522,13 @@ export class FileKeyProvider extends KeyProviderBase {
     }
   }
 
+  /** A list file, authenticated; `undefined` if it has been emptied (superseded). */
   async #readList(kid: string, seq: number): Promise<VersionList | undefined> {
     const path = this.#paths.list(kid, seq);
     const display = `keys/${kid}/list.${seq}`;
     const read = await readStoreFile(path, display);
-    if (read === undefined) return undefined;
+    if (read === undefined) return corrupt(display, "disappeared; list files are never removed");
+    if (read.bytes.length === 0) return undefined;
     const file = parseFile(read.bytes, display);
     openFile(file, await this.#keyFor(file, display), display);
     return readListFile(file, kid, seq, display);
@@ -616,7 +621,9 @@ export class FileKeyProvider extends KeyProviderBase {
   /**
    * Change a kid's version list: `decide` gets the newest state and returns the next (or
    * `undefined` for no change; it may throw). The next state is claimed as `list.<seq + 1>` with an
-   * exclusive link; if another writer claimed it first, `decide` runs again on theirs.
+   * exclusive link; if another writer claimed it first, `decide` runs again on theirs. The name of a
+   * superseded list is kept (its file is emptied, not removed): a writer that decided on an old
+   * state can never claim a name that was freed, so no update is lost.
    */
   async #commit(
     kid: string,
@@ -640,16 +647,14 @@ export class FileKeyProvider extends KeyProviderBase {
       if (!claimed) continue;
       await syncDirectory(this.#paths.kid(kid));
       const known = this.#kids.get(kid);
-      const stale = [...(known?.stale ?? []), next.seq - 1].filter((seq) => seq > 0);
       if (known === undefined) {
-        this.#kids.set(kid, { list: next, records: new Map(), stale: [] });
+        this.#kids.set(kid, { list: next, records: new Map() });
       } else if (next.seq > known.list.seq) {
         known.list = next;
-        known.stale = [];
         for (const version of known.records.keys())
           if (!next.live.includes(version)) known.records.delete(version);
       }
-      for (const seq of stale) await removeQuietly(this.#paths.list(kid, seq));
+      if (next.seq > 1) await emptyQuietly(this.#paths.list(kid, next.seq - 1));
       return next;
     }
   }
@@ -820,7 +825,7 @@ export class FileKeyProvider extends KeyProviderBase {
       for (const name of names) {
         const isList = LIST_NAME.exec(name);
         if (isList !== null && Number(isList[1]) !== newest) {
-          await removeQuietly(`${dir}/${name}`);
+          await emptyQuietly(`${dir}/${name}`);
           continue;
         }
         if (isList === null && VERSION_NAME.exec(name) === null) continue;

@@ -248,6 +248,23 @@ export async function replaceWith(temp: string, path: string): Promise<void> {
   await rename(temp, path);
 }
 
+/**
+ * Empty a file, keeping its name (a superseded version list), never through a symlink; failures
+ * are ignored (an unemptied old list is only a few hundred bytes of authenticated history).
+ */
+export async function emptyQuietly(path: string): Promise<void> {
+  try {
+    const handle = await open(path, constants.O_WRONLY | (POSIX ? constants.O_NOFOLLOW : 0));
+    try {
+      await handle.truncate(0);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // already gone, or not ours to touch
+  }
+}
+
 /** Remove a file, ignoring one that is already gone. */
 export async function removeQuietly(path: string): Promise<void> {
   await rm(path, { force: true }).catch(() => undefined);
