@@ -123,8 +123,8 @@ describe("createRegistry", () => {
   it("a planned first-party provider is named as planned, not as something to install", async () => {
     const registry = createRegistry({ providers: [memory] });
     // @ts-expect-error: an unknown name does not compile
-    const error = (await registry.create("file").catch((e: unknown) => e)) as ProviderNotFoundError;
-    expect(error.message).toContain("planned for @keyprovider/file, which is not released yet");
+    const error = (await registry.create("mirrored").catch((e: unknown) => e)) as ProviderNotFoundError;
+    expect(error.message).toContain("planned for @keyprovider/mirrored, which is not released yet");
     expect(error.message).not.toContain("Install");
   });
 

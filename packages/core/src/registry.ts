@@ -28,7 +28,7 @@ export const FIRST_PARTY_PROVIDERS: readonly {
     planned: true,
   },
   { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored", planned: true },
-  { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file", planned: true },
+  { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file" },
 ]);
 
 /**
