@@ -2,7 +2,16 @@
 import { Buffer } from "node:buffer";
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { KeyClass, KeyType, type KeySpec, type NormalizedKeySpec } from "@keyprovider/core";
-import { b64url, b64urlDecode, pkcs8Der, validateKeySpec, type VersionRecord } from "@keyprovider/base";
+import {
+  b64url,
+  b64urlDecode,
+  okpCurve,
+  pkcs8Der,
+  pkcs8FromRaw,
+  rawFromSpki,
+  validateKeySpec,
+  type VersionRecord,
+} from "@keyprovider/base";
 import { STORE_FORMAT, corrupt, metaInteger, metaString, sealFile, type StoreFile } from "./sealed-file.js";
 
 /** The spec as a record stores it: the fields a caller could have written, label out of the tags. */
@@ -115,13 +124,17 @@ export function readRecord(file: StoreFile, plaintext: Uint8Array, record: strin
     let publicKey: KeyObject | undefined;
     let secretKey: KeyObject | undefined;
     try {
-      if (spki !== undefined)
-        publicKey = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
       if (!publicOnly) {
         const secret = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
-        secretKey = asymmetric
-          ? createPrivateKey({ key: secret, format: "der", type: "pkcs8" })
-          : createSecretKey(secret);
+        secretKey = asymmetric ? privateKeyOf(spec, secret, spki!) : createSecretKey(secret);
+      }
+      // From the private key where there is one: far cheaper than decoding the SPKI, and the same
+      // key (the record is authenticated, and was written from this pair).
+      if (spki !== undefined) {
+        publicKey =
+          secretKey === undefined
+            ? createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" })
+            : createPublicKey(secretKey);
       }
     } catch (error) {
       return corrupt(record, "holds a key that does not parse", error);
@@ -137,6 +150,26 @@ export function readRecord(file: StoreFile, plaintext: Uint8Array, record: strin
   } finally {
     plaintext.fill(0);
   }
+}
+
+/**
+ * The private key of a record. OpenSSL 3 takes about a millisecond to decode any PKCS#8 DER; an
+ * Ed25519 or X25519 key, whose PKCS#8 is a fixed prefix and the 32-byte seed (as base writes it),
+ * is imported from its raw parts instead, ten times faster. Anything else goes through OpenSSL.
+ */
+function privateKeyOf(spec: NormalizedKeySpec, der: Buffer, spki: Uint8Array): KeyObject {
+  const curve = okpCurve(spec.alg);
+  if (curve !== undefined && der.length === 48) {
+    const prefix = pkcs8FromRaw(curve, new Uint8Array(32)).subarray(0, 16);
+    const x = rawFromSpki(curve, spki);
+    if (x !== undefined && der.subarray(0, 16).equals(prefix)) {
+      return createPrivateKey({
+        key: { kty: "OKP", crv: curve, d: b64url(der.subarray(16)), x: b64url(x) },
+        format: "jwk",
+      });
+    }
+  }
+  return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
 }
 
 /** The file that replaces a destroyed version's record: its kid and number, and no key material. */

@@ -1,8 +1,18 @@
 // Filesystem primitives of the store: private modes, no symlinks, temp-then-link claims,
 // temp-then-rename replacements, and fsync of the file and then of its directory.
 import { Buffer } from "node:buffer";
-import { constants, existsSync, lstatSync, type Stats } from "node:fs";
-import { link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  readdirSync,
+  type Stats,
+} from "node:fs";
+import { link, mkdir, open, rename, rm, stat, unlink } from "node:fs/promises";
 import { getRandomValues } from "node:crypto";
 import { join, relative, sep } from "node:path";
 import { InsecureStoreError } from "@keyprovider/core";
@@ -111,15 +121,15 @@ export function errnoCode(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+// Reads are synchronous on purpose: a store's files are a few hundred bytes on a local disk, read
+// once per process (a record is then cached); a synchronous open/fstat/read/close takes tens of
+// microseconds where a trip through libuv's thread pool takes hundreds, so a cold open of a large
+// store is several times faster. Writes, which fsync, stay asynchronous.
+
 /** Check one directory of the store (never a symlink); `undefined` if it does not exist. */
-export async function checkDirectory(path: string, display: string): Promise<Stats | undefined> {
-  let stats: Stats;
-  try {
-    stats = await lstat(path);
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return undefined;
-    throw error;
-  }
+export function checkDirectory(path: string, display: string): Stats | undefined {
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  if (stats === undefined) return undefined;
   if (stats.isSymbolicLink()) throw symlinkError(path, display);
   assertPrivateDirectory(stats, path, display);
   return stats;
@@ -135,10 +145,10 @@ export interface FileRead {
  * Read a whole store file without following a symlink, after checking it is a private regular
  * file; `undefined` if it does not exist.
  */
-export async function readStoreFile(path: string, display: string): Promise<FileRead | undefined> {
-  let handle;
+export function readStoreFile(path: string, display: string): FileRead | undefined {
+  let fd: number;
   try {
-    handle = await open(path, constants.O_RDONLY | (POSIX ? constants.O_NOFOLLOW : 0));
+    fd = openSync(path, constants.O_RDONLY | (POSIX ? constants.O_NOFOLLOW : 0));
   } catch (error) {
     const code = errnoCode(error);
     if (code === "ENOENT") return undefined;
@@ -146,23 +156,24 @@ export async function readStoreFile(path: string, display: string): Promise<File
     throw error;
   }
   try {
-    const stats = await handle.stat();
+    const stats = fstatSync(fd);
     assertPrivateFile(stats, path, display);
-    if (stats.size > MAX_FILE_BYTES)
+    if (stats.size > MAX_FILE_BYTES) {
       corrupt(display, `is ${stats.size} bytes, far larger than any file a store writes`);
+    }
     const bytes = Buffer.alloc(stats.size);
     let offset = 0;
     while (offset < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
+      const read = readSync(fd, bytes, offset, bytes.length - offset, offset);
+      if (read === 0) break;
+      offset += read;
     }
     return {
       bytes: offset === bytes.length ? bytes : bytes.subarray(0, offset),
       identity: identityOf(stats),
     };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -271,9 +282,9 @@ export async function removeQuietly(path: string): Promise<void> {
 }
 
 /** Names in a directory; an empty list if it does not exist. */
-export async function namesIn(path: string): Promise<string[]> {
+export function namesIn(path: string): string[] {
   try {
-    return await readdir(path);
+    return readdirSync(path);
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return [];
     throw error;
@@ -282,7 +293,7 @@ export async function namesIn(path: string): Promise<string[]> {
 
 /** Remove temp files older than the grace period (left by a process that died while writing). */
 export async function removeStaleTemps(tmp: string, now = Date.now()): Promise<void> {
-  for (const name of await namesIn(tmp)) {
+  for (const name of namesIn(tmp)) {
     const path = join(tmp, name);
     const stats = await stat(path).catch(() => undefined);
     if (stats !== undefined && now - stats.mtimeMs > TEMP_GRACE_MS) await removeQuietly(path);
