@@ -26,7 +26,15 @@ import {
 import { LocalKeyProvider } from "@keyprovider/local";
 import { describe, expect, it } from "vitest";
 import file, { FileKeyProvider } from "./index.js";
-import { freshProvider, passphraseKek, rawKek, scratch, storeDirectory } from "../test/helpers.js";
+import {
+  freshProvider,
+  is,
+  passphraseKek,
+  rawKek,
+  rejection,
+  scratch,
+  storeDirectory,
+} from "../test/helpers.js";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const message = text("a message to sign");
@@ -50,21 +58,6 @@ async function snapshot(root: string): Promise<Record<string, string>> {
     out[name] = `${(await readFile(path)).toString("base64")} ${(await stat(path)).mtimeMs}`;
   }
   return out;
-}
-
-/** A predicate for `toSatisfy`: the error is of this keyprovider class. */
-const is =
-  (kind: { isInstance(value: unknown): boolean }) =>
-  (error: unknown): boolean =>
-    kind.isInstance(error);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("FileKeyProvider", () => {
@@ -128,7 +121,9 @@ describe("FileKeyProvider", () => {
     it("says it persists, on top of everything LocalKeyProvider does", () => {
       const provider = new FileKeyProvider({ directory: "/tmp/unused", kek: rawKek() });
       const local = new LocalKeyProvider().supports();
-      expect(provider.supports().features).toEqual([...local.features, ProviderFeature.PERSIST]);
+      expect([...provider.supports().features].sort()).toEqual(
+        [...local.features, ProviderFeature.PERSIST].sort(),
+      );
       expect(provider.supports().algs).toEqual(local.algs);
     });
 

@@ -105,25 +105,18 @@ export interface RekeyOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Everything but what composite and remote providers do (mirror, failover, remote). */
 const SUPPORTS: ProviderSupports = Object.freeze({
   class: Object.freeze([KeyClass.symmetric, KeyClass.asymmetric]),
   algs: Object.freeze(Object.values(KeyAlg)),
-  features: Object.freeze([
-    ProviderFeature.CREATE,
-    ProviderFeature.IMPORT,
-    ProviderFeature.ROTATE,
-    ProviderFeature.STAGE,
-    ProviderFeature.DESTROY,
-    ProviderFeature.EXPORT,
-    ProviderFeature.JWKS,
-    ProviderFeature.SIGN,
-    ProviderFeature.ENCRYPT,
-    ProviderFeature.DERIVE,
-    ProviderFeature.HKDF,
-    ProviderFeature.RANDOM,
-    ProviderFeature.NON_EXPORTABLE,
-    ProviderFeature.PERSIST,
-  ]),
+  features: Object.freeze(
+    Object.values(ProviderFeature).filter(
+      (feature) =>
+        feature !== ProviderFeature.MIRROR &&
+        feature !== ProviderFeature.FAILOVER &&
+        feature !== ProviderFeature.REMOTE,
+    ),
+  ),
 });
 
 const LIST_NAME = /^list\.([1-9][0-9]{0,15})$/;

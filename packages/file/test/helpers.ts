@@ -35,3 +35,19 @@ export async function freshProvider(
   const directory = await storeDirectory();
   return { provider: new FileKeyProvider({ directory, kek }), directory, kek };
 }
+
+/** What a promise rejects with; fails the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the call to be rejected, but it resolved");
+}
+
+/** A predicate for `toSatisfy`: the error is of this keyprovider error class (any copy). */
+export const is =
+  (kind: { isInstance(value: unknown): boolean }) =>
+  (error: unknown): boolean =>
+    kind.isInstance(error);

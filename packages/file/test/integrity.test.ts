@@ -11,18 +11,9 @@ import {
 } from "@keyprovider/core";
 import { describe, expect, it } from "vitest";
 import { FileKeyProvider, type FileKek } from "../src/index.js";
-import { freshProvider } from "./helpers.js";
+import { freshProvider, rejection } from "./helpers.js";
 
 const message = new TextEncoder().encode("integrity");
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A store with two Ed25519 kids of two versions each, one destroyed; what each version publishes. */
 async function sampleStore() {
