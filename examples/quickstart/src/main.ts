@@ -2,7 +2,8 @@ import { pathToFileURL } from "node:url";
 import { KeyNotFoundError, createRegistry } from "@keyprovider/core";
 import inmemory from "@keyprovider/inmemory";
 import local from "@keyprovider/local";
-import { SignJWT, createLocalJWKSet, errors, importPKCS8, jwtVerify } from "jose";
+import { signJwt, verifyJwt } from "@keyprovider/jwt";
+import { createLocalJWKSet, errors, jwtVerify } from "jose";
 
 /** The quickstart: sign tokens, publish a JWKS, rotate, retire. Every step prints one line through `log`. */
 export async function main(log: (line: string) => void = console.log): Promise<void> {
@@ -11,29 +12,17 @@ export async function main(log: (line: string) => void = console.log): Promise<v
   const provider = await registry.create("local");
   log(`providers: ${registry.list().join(", ")}`);
 
-  // 2. Create an Ed25519 signing key; this service signs tokens itself, so it may export the key.
-  const ref = await provider.createKey({
-    klass: "asym",
-    alg: "ED25519",
-    uses: ["sign", "verify"],
-    exportPolicy: "secret_when_allowed",
-    label: "quickstart-signing",
-  });
+  // 2. Create an Ed25519 signing key. Its private half never leaves the provider (exportPolicy "none").
+  const ref = await provider.createKey({ alg: "ED25519", exportPolicy: "none", label: "quickstart-signing" });
   log(`created ${ref.kid} v${ref.version} (${ref.alg}), fingerprint ${ref.fingerprint}`);
 
   // 3. Logging a KeyRef never prints the private key.
   const logged = JSON.parse(JSON.stringify(ref)) as { material?: string };
   log(`JSON.stringify(ref) shows material as ${JSON.stringify(logged.material)}; console.log(ref) likewise`);
 
-  // 4. Sign a token; its kid header is "<kid>.<version>".
-  const sign = async (version: number) => {
-    const { material } = await provider.getKey(ref.kid, version, { includeSecret: true });
-    const key = await importPKCS8(new TextDecoder().decode(material), "EdDSA");
-    return new SignJWT({ sub: "user-1" })
-      .setProtectedHeader({ alg: "EdDSA", kid: `${ref.kid}.${version}` })
-      .sign(key);
-  };
-  const token = await sign(1);
+  // 4. Sign a token inside the provider; its kid header is "<kid>.<version>".
+  const sign = () => signJwt(provider, ref.kid, { sub: "user-1" }, { expiresIn: "5m" });
+  const token = await sign();
 
   // 5. Publish the JWK Set and verify with it, as any verifier would.
   const jwks = await provider.jwks();
@@ -42,12 +31,15 @@ export async function main(log: (line: string) => void = console.log): Promise<v
     `published ${jwks.keys.map((jwk) => `${jwk.kid} ${jwk.alg}/${jwk.use}`).join(", ")}; verified sub=${String(payload.sub)}`,
   );
 
-  // 6. Rotate. Publish every live version while tokens signed by version 1 are still around.
-  const rotated = await provider.rotateKey(ref.kid);
+  // 6. Rotate without breaking verifiers: stage v2 (published, not signing), then activate it.
+  // Publish every live version while tokens signed by version 1 are still around.
+  const rotated = await provider.rotateKey(ref.kid, { activate: false });
+  await provider.activateVersion(ref.kid, rotated.version);
   const during = await provider.jwks({ allVersions: true });
   await jwtVerify(token, createLocalJWKSet(during));
-  await jwtVerify(await sign(rotated.version), createLocalJWKSet(during));
-  log(`rotated to v${rotated.version}; the JWKS has ${during.keys.length} keys and both tokens verify`);
+  const newer = await sign();
+  const verified = await verifyJwt(provider, newer, { keys: [ref.kid] });
+  log(`rotated to v${verified.key.version}; the JWKS has ${during.keys.length} keys and both tokens verify`);
 
   // 7. Retire version 1: its tokens stop verifying, and reading it is a typed error.
   await provider.destroyKey(ref.kid, 1);

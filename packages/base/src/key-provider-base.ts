@@ -636,9 +636,9 @@ export abstract class KeyProviderBase implements KeyProvider {
   async sign(kid: string, data: Uint8Array, options?: KeyOperationOptions): Promise<Uint8Array> {
     return traced(this.name, "sign", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.SIGN, "sign");
+      assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
       const { record, signal } = await this.#operand("sign", kid, options);
       trace.version = record.version;
-      assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
       this.#assertPrivateHalf(record, "sign");
       return this.signWith(record, data, signal);
     });
@@ -652,10 +652,10 @@ export abstract class KeyProviderBase implements KeyProvider {
   ): Promise<boolean> {
     return traced(this.name, "verify", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.SIGN, "verify");
-      const { record, signal } = await this.#operand("verify", kid, options);
-      trace.version = record.version;
       assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
       assertBytes(signature, "signature");
+      const { record, signal } = await this.#operand("verify", kid, options);
+      trace.version = record.version;
       if (record.publicKey !== undefined)
         return verifyWithKey(record.spec.alg, record.publicKey, data, signature);
       if (signature.byteLength !== ALGORITHMS[record.spec.alg].signature?.length) return false;
@@ -666,9 +666,9 @@ export abstract class KeyProviderBase implements KeyProvider {
   async encrypt(kid: string, plaintext: Uint8Array, options?: EncryptOptions): Promise<Uint8Array> {
     return traced(this.name, "encrypt", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.ENCRYPT, "encrypt");
+      assertBoundedBytes(plaintext, "plaintext", LIMITS.maxPlaintextBytes);
       const { record, signal, aad } = await this.#operand("encrypt", kid, options);
       trace.version = record.version;
-      assertBoundedBytes(plaintext, "plaintext", LIMITS.maxPlaintextBytes);
       const { alg } = record.spec;
       const header = { alg, kid: record.kid, version: record.version };
       if (alg === KeyAlg.AES256_GCM) {

@@ -63,7 +63,8 @@ describe("public types", () => {
       for (const file of declarations) {
         const code = readFileSync(join(pkg.dir, "dist", file), "utf8")
           .replace(/\/\*[\s\S]*?\*\//g, "") // doc comments may say "any"
-          .replace(/\/\/.*$/gm, "");
+          .replace(/\/\/.*$/gm, "")
+          .replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '""'); // the literal "any" is a value, not the type
         expect(code, file).not.toMatch(/\bany\b/);
       }
     },

@@ -1,0 +1,163 @@
+import { generateKeyPairSync } from "node:crypto";
+import { InvalidTokenError } from "@keyprovider/core";
+import { LocalKeyProvider } from "@keyprovider/local";
+import { SignJWT, errors, jwtVerify } from "jose";
+import { beforeAll, describe, expect, it } from "vitest";
+import { providerCalls } from "../test/fixtures.js";
+import { jwtKeyResolver } from "./jwt-key-resolver.js";
+import { signJwt } from "./sign-jwt.js";
+import { verifyJwt, type VerifyJwtOptions } from "./verify-jwt.js";
+
+const provider = new LocalKeyProvider();
+let kid: string;
+const NOW = new Date("2030-01-01T00:00:00Z");
+const now = NOW.getTime() / 1000;
+beforeAll(async () => {
+  kid = (await provider.createKey({ alg: "ES256" })).kid;
+});
+
+describe("verifyJwt", () => {
+  it("returns jose's result shape and the key that verified", async () => {
+    const token = await signJwt(provider, kid, { scope: "read" }, { typ: "JWT", expiresAt: now + 60 });
+    const result = await verifyJwt<{ scope: string }>(provider, token, { keys: [kid], currentDate: NOW });
+    expect(result).toEqual({
+      payload: { scope: "read", exp: now + 60 },
+      protectedHeader: { alg: "ES256", kid: `${kid}.1`, typ: "JWT" },
+      key: { kid, version: 1, alg: "ES256" },
+    });
+    const typed: string = result.payload.scope;
+    expect(typed).toBe("read");
+  });
+
+  it("hands every claim option to jose, with jose's meaning", async () => {
+    const token = await signJwt(
+      provider,
+      kid,
+      { role: "admin" },
+      { typ: "at+jwt", subject: "user-1", issuedAt: now - 120, notBefore: now + 30, expiresAt: now + 600 },
+    );
+    const verify = (options: Partial<VerifyJwtOptions>) =>
+      verifyJwt(provider, token, { keys: [kid], currentDate: NOW, clockTolerance: 60, ...options });
+    await expect(verify({})).resolves.toBeDefined(); // nbf 30 s ahead, within 60 s of tolerance
+    await expect(verify({ clockTolerance: 0 })).rejects.toMatchObject({
+      code: "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      claim: "nbf",
+    });
+    await expect(
+      verify({ clockTolerance: "1m", typ: "application/at+jwt", subject: "user-1" }),
+    ).resolves.toBeDefined();
+    await expect(verify({ typ: "JWT" })).rejects.toMatchObject({ claim: "typ" });
+    await expect(verify({ subject: "user-2" })).rejects.toMatchObject({ claim: "sub" });
+    await expect(verify({ maxTokenAge: "30s" })).rejects.toBeInstanceOf(errors.JWTExpired);
+    await expect(verify({ maxTokenAge: 300 })).resolves.toBeDefined();
+    await expect(verify({ requiredClaims: ["role", "sub"] })).resolves.toBeDefined();
+    await expect(verify({ requiredClaims: ["jti"] })).rejects.toMatchObject({
+      claim: "jti",
+      reason: "missing",
+    });
+    await expect(verify({ audience: "api" })).rejects.toMatchObject({ claim: "aud", reason: "missing" });
+    await expect(
+      verify({ currentDate: new Date((now + 601) * 1000), clockTolerance: 0 }),
+    ).rejects.toBeInstanceOf(errors.JWTExpired);
+  });
+
+  it("checks the options up front: wrong types are TypeError before any provider call", async () => {
+    const token = await signJwt(provider, kid, {}, { expiresIn: "5m" });
+    const wrong: unknown[] = [
+      { keys: "any", issuer: 1 },
+      { keys: "any", audience: [] },
+      { keys: "any", subject: "" },
+      { keys: "any", typ: 1 },
+      { keys: "any", clockTolerance: "soon" },
+      { keys: "any", maxTokenAge: {} },
+      { keys: "any", currentDate: "2030-01-01" },
+      { keys: "any", currentDate: new Date(Number.NaN) },
+      { keys: "any", requiredClaims: "exp" },
+      { keys: "any", requireExpiration: "no" },
+      { keys: "any", algorithms: ["ES256"] },
+    ];
+    for (const options of wrong) {
+      const { calls, error } = await providerCalls(() => verifyJwt(provider, token, options as never));
+      expect(error, JSON.stringify(options)).toBeInstanceOf(TypeError);
+      expect(calls).toEqual([]);
+    }
+    await expect(verifyJwt(provider, token, { keys: "any", clockTolerance: -1 })).rejects.toThrow(RangeError);
+    await expect(verifyJwt({ getKey: () => 1 } as never, token, { keys: "any" })).rejects.toThrow(TypeError);
+  });
+
+  it("verifies tokens of every live version after a rotation, and stops at once for a destroyed one", async () => {
+    const local = new LocalKeyProvider();
+    const { kid: rotating } = await local.createKey({ alg: "EdDSA" });
+    const v1 = await signJwt(local, rotating, {}, { expiresIn: "5m" });
+    await local.rotateKey(rotating);
+    await expect(verifyJwt(local, v1, { keys: [rotating] })).resolves.toMatchObject({ key: { version: 1 } });
+    await local.destroyKey(rotating, 1);
+    const error = await verifyJwt(local, v1, { keys: [rotating] }).catch((e: unknown) => e);
+    expect(InvalidTokenError.isInstance(error) && error.reason).toBe("kid");
+    expect((error as Error).cause).toMatchObject({ code: "ERR_KEY_NOT_FOUND" });
+  });
+
+  it("accepts a bare kid as version 1 only from a provider with the remote feature (sets without versions)", async () => {
+    class RemoteLike extends LocalKeyProvider {
+      override supports() {
+        const own = super.supports();
+        return { ...own, features: [...own.features, "remote" as const] };
+      }
+    }
+    const keys = generateKeyPairSync("ed25519");
+    const bare = await new SignJWT({ exp: now + 60 })
+      .setProtectedHeader({ alg: "EdDSA", kid: "idp" })
+      .sign(keys.privateKey);
+    for (const owner of [new RemoteLike(), new LocalKeyProvider()]) {
+      await owner.importKey({ alg: "ED25519" }, undefined, { public: keys.publicKey, kid: "idp" });
+      const verifying = verifyJwt(owner, bare, { keys: ["idp"], currentDate: NOW });
+      if (owner instanceof RemoteLike)
+        await expect(verifying).resolves.toMatchObject({ key: { kid: "idp", version: 1 } });
+      else await expect(verifying).rejects.toMatchObject({ reason: "kid" });
+    }
+  });
+
+  it("rejects with the signal's reason when it has already fired", async () => {
+    const token = await signJwt(provider, kid, {}, { expiresIn: "5m" });
+    const reason = new Error("stop");
+    await expect(verifyJwt(provider, token, { keys: "any", signal: AbortSignal.abort(reason) })).rejects.toBe(
+      reason,
+    );
+  });
+});
+
+describe("public keys are cached per version and thumbprint", () => {
+  it("asks the provider for the public JWK once per version, but for the key on every token", async () => {
+    const local = new LocalKeyProvider();
+    const { kid: cached } = await local.createKey({ alg: "ES384" });
+    const token = await signJwt(local, cached, {}, { expiresIn: "5m" });
+    const first = await providerCalls(() => verifyJwt(local, token, { keys: "any" }));
+    const second = await providerCalls(() => verifyJwt(local, token, { keys: "any" }));
+    expect(first.calls).toEqual(["getKey", "getPublicJwk"]);
+    expect(second.calls).toEqual(["getKey"]);
+    const resolved = await providerCalls(() => jwtVerify(token, jwtKeyResolver(local, { keys: "any" })));
+    expect(resolved).toEqual({ calls: ["getKey"], error: undefined });
+  });
+
+  it("a kid destroyed and imported again with another key (same kid, same version) never verifies with the old key", async () => {
+    const local = new LocalKeyProvider();
+    const old = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const replacement = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    await local.importKey({ alg: "ES256" }, old.privateKey, { kid: "reused" });
+    const oldToken = await signJwt(local, "reused", {}, { expiresIn: "5m" });
+    await verifyJwt(local, oldToken, { keys: ["reused"] }); // caches reused.1
+    await expect(jwtVerify(oldToken, jwtKeyResolver(local, { keys: ["reused"] }))).resolves.toBeDefined();
+    await local.destroyKey("reused");
+    await local.importKey({ alg: "ES256" }, replacement.privateKey, { kid: "reused" });
+    await expect(verifyJwt(local, oldToken, { keys: ["reused"] })).rejects.toMatchObject({
+      reason: "signature",
+    });
+    await expect(jwtVerify(oldToken, jwtKeyResolver(local, { keys: ["reused"] }))).rejects.toBeInstanceOf(
+      errors.JWSSignatureVerificationFailed,
+    );
+    const newToken = await new SignJWT({ exp: now + 60 })
+      .setProtectedHeader({ alg: "ES256", kid: "reused.1" })
+      .sign(replacement.privateKey);
+    await expect(verifyJwt(local, newToken, { keys: ["reused"], currentDate: NOW })).resolves.toBeDefined();
+  });
+});

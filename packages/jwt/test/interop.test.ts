@@ -1,0 +1,3 @@
+import { describeInterop } from "./interop-suite.js";
+
+describeInterop("jose (installed)");
