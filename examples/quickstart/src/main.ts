@@ -1,5 +1,12 @@
-import { pathToFileURL } from "node:url";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { KeyNotFoundError, createRegistry } from "@keyprovider/core";
+import file from "@keyprovider/file";
 import inmemory from "@keyprovider/inmemory";
 import local from "@keyprovider/local";
 import { signJwt, verifyJwt } from "@keyprovider/jwt";
@@ -8,7 +15,7 @@ import { createLocalJWKSet, errors, jwtVerify } from "jose";
 /** The quickstart: sign tokens, publish a JWKS, rotate, retire. Every step prints one line through `log`. */
 export async function main(log: (line: string) => void = console.log): Promise<void> {
   // 1. Find providers by name, as an application configured with `provider: "local"` would.
-  const registry = createRegistry({ providers: [local, inmemory] });
+  const registry = createRegistry({ providers: [local, inmemory, file] });
   const provider = await registry.create("local");
   log(`providers: ${registry.list().join(", ")}`);
 
@@ -59,6 +66,29 @@ export async function main(log: (line: string) => void = console.log): Promise<v
     length: 32,
   });
   log(`derived a ${okm.length}-byte key with HKDF-SHA256`);
+
+  // 9. Keys that survive a restart: a FileKeyProvider store on disk, encrypted at rest. This process
+  // makes a key and signs a token; a second process opens the same directory and verifies it.
+  const directory = join(await mkdtemp(join(tmpdir(), "keyprovider-quickstart-")), "keys");
+  const kek = randomBytes(32).toString("hex"); // in production: from a secret manager, or a KMS key
+  try {
+    const store = await registry.create("file", { directory, kek: { key: kek } });
+    const stored = await store.createKey({ alg: "ES256" });
+    const storedToken = await signJwt(store, stored.kid, { sub: "user-2" }, { expiresIn: "5m" });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        fileURLToPath(new URL("../dist/second-process.js", import.meta.url)),
+        directory,
+        storedToken,
+        stored.kid,
+      ],
+      { env: { ...process.env, KEYPROVIDER_KEK: kek } },
+    );
+    log(`a second process opened ${stored.kid} from disk and verified the token: ${stdout.trim()}`);
+  } finally {
+    await rm(join(directory, ".."), { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
