@@ -10,7 +10,7 @@ describe("quickstart", () => {
     await main((line) => lines.push(line));
     expect(lines).toHaveLength(8);
     expect(lines[1]).toMatch(/^created [0-9a-f]{32} v1 \(ED25519\), fingerprint [\w-]{43}$/);
-    expect(lines[2]).toBe('JSON.stringify(ref) shows material as "[redacted]"; console.log(ref) likewise');
+    expect(lines[2]).toBe('private key returned: no; JSON.stringify(ref) has "material": false');
     expect(lines[3]).toMatch(/^published [0-9a-f]{32}\.1 EdDSA\/sig; verified sub=user-1$/);
     expect(lines[4]).toBe("rotated to v2; the JWKS has 2 keys and both tokens verify");
     expect(lines[5]).toBe("retired v1: its token no longer verifies; getKey(v1) -> ERR_KEY_NOT_FOUND");

@@ -54,7 +54,8 @@ describe("keys in the forms users hold", () => {
   it("takes a KeyObject, a CryptoKey, a JWK object, a PEM string and bytes with a format", async () => {
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
     const expected = publicKey.export({ format: "jwk" });
-    const crypto = await webcrypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+    const crypto = await webcrypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+    const sealed = await webcrypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
     const inputs = [
       privateKey,
       privateKey.export({ format: "jwk" }),
@@ -67,6 +68,10 @@ describe("keys in the forms users hold", () => {
     }
     const fromCrypto = parseKeyImport(ed, (crypto as webcrypto.CryptoKeyPair).privateKey, undefined, {});
     expect(fromCrypto.privateKey!.asymmetricKeyType).toBe("ed25519");
+    // A non-extractable CryptoKey's holder said its secret stays in it: node could read it, we do not.
+    expect(() => parseKeyImport(ed, (sealed as webcrypto.CryptoKeyPair).privateKey, undefined, {})).toThrow(
+      /non-extractable/,
+    );
     const raw = new Uint8Array(Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url"));
     expect(
       parseKeyImport(ed, raw, undefined, { format: "raw" }).publicKey!.export({ format: "jwk" }),

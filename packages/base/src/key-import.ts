@@ -4,7 +4,6 @@ import {
   createPrivateKey,
   createPublicKey,
   createSecretKey,
-  diffieHellman,
   type JsonWebKey,
   type webcrypto,
 } from "node:crypto";
@@ -23,6 +22,7 @@ import { ALGORITHMS, RSA_SIZES_TEXT, type AlgorithmInfo } from "./algorithms.js"
 import { b64urlDecode } from "./base64url.js";
 import { bufferOf, okpCurve, pemLabel, pkcs8FromRaw, spkiFromRaw, toBytes } from "./encoding.js";
 import { hasPrivateMembers, publicJwkMembers } from "./jwk.js";
+import { x25519Agree } from "./key-operations.js";
 import {
   assertJwkIntent,
   parseJwkJson,
@@ -92,7 +92,14 @@ function normalize(input: unknown, name: string, format: KeyInputFormat | undefi
   if (input instanceof KeyObject) return { kind: "key", key: input };
   const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => object }).CryptoKey;
   if (CryptoKeyClass !== undefined && input instanceof CryptoKeyClass) {
-    return { kind: "key", key: KeyObject.from(input as webcrypto.CryptoKey) };
+    const cryptoKey = input as webcrypto.CryptoKey;
+    // node:crypto would read a non-extractable key anyway; its holder said the secret stays in it.
+    if (!cryptoKey.extractable && cryptoKey.type !== "public") {
+      throw new InvalidKeyMaterialError(
+        `${name} is a non-extractable CryptoKey: its key material may not leave it, so it cannot be imported; generate or import it as extractable`,
+      );
+    }
+    return { kind: "key", key: KeyObject.from(cryptoKey) };
   }
   if (
     typeof input === "object" &&
@@ -502,18 +509,8 @@ const PROBE = createPrivateKey({
 });
 
 function assertNotLowOrder(key: KeyObject): void {
-  const publicKey = key.type === "private" ? createPublicKey(key) : key;
-  let shared: Buffer | undefined;
-  try {
-    shared = diffieHellman({ privateKey: PROBE, publicKey });
-  } catch {
-    // OpenSSL itself refuses to derive the all-zero secret.
-  }
-  if (shared === undefined || shared.every((byte) => byte === 0)) {
-    throw new InvalidKeyMaterialError(
-      "The X25519 public key is a low-order point: every agreement with it gives the all-zero secret; it is refused",
-    );
-  }
+  // Any low-order point times the probe's clamped scalar is the all-zero point, which x25519Agree refuses.
+  x25519Agree(PROBE, key.type === "private" ? createPublicKey(key) : key).fill(0);
 }
 
 function assertSamePublicKey(privateKey: KeyObject, publicKey: KeyObject): void {

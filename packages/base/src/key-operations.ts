@@ -174,15 +174,16 @@ export function rsaOaepUnwrap(privateKey: KeyObject, wrapped: Uint8Array): Uint8
  * ```
  */
 export function x25519Agree(privateKey: KeyObject, publicKey: KeyObject): Uint8Array {
-  let shared: Buffer | undefined;
+  let shared: Buffer;
   try {
     shared = diffieHellman({ privateKey, publicKey });
   } catch {
-    // OpenSSL itself refuses to derive the all-zero secret.
+    // OpenSSL 3 refuses to derive the all-zero secret instead of returning it.
+    shared = Buffer.alloc(32);
   }
-  if (shared === undefined || shared.every((byte) => byte === 0)) {
+  if (shared.every((byte) => byte === 0)) {
     throw new InvalidKeyMaterialError(
-      "The agreement gave the all-zero secret: the peer's public key is a low-order point; it is refused",
+      "The X25519 public key is a low-order point: every agreement with it gives the all-zero secret; it is refused",
     );
   }
   return new Uint8Array(shared.buffer, shared.byteOffset, shared.byteLength);

@@ -458,7 +458,7 @@ export abstract class KeyProviderBase implements KeyProvider {
 
   async activateVersion(kid: string, version: number, options?: CallOptions): Promise<KeyRef> {
     return traced(this.name, "activateVersion", kid, version, async () => {
-      this.#require(ProviderFeature.ROTATE, "activate versions");
+      this.#require(ProviderFeature.STAGE, "activate versions");
       assertKid(kid);
       assertVersion(version);
       const { signal } = readOptions(options, "activateVersion options", ["signal"]);
@@ -498,6 +498,7 @@ export abstract class KeyProviderBase implements KeyProvider {
   exportKey(kid: string, options: ExportKeyOptions & { readonly format: "pem" }): Promise<string>;
   exportKey(kid: string, options: ExportKeyOptions & { readonly format: "der" }): Promise<Uint8Array>;
   exportKey(kid: string, options: ExportKeyOptions & { readonly format: "jwk" }): Promise<Jwk>;
+  exportKey(kid: string, options: ExportKeyOptions): Promise<string | Uint8Array | Jwk>;
   async exportKey(kid: string, options: ExportKeyOptions): Promise<string | Uint8Array | Jwk> {
     return traced(this.name, "exportKey", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.EXPORT, "export keys");

@@ -108,6 +108,7 @@ function errorCode(error: unknown): string {
   if (KeyProviderError.isInstance(error)) return error.code;
   if (error instanceof TypeError) return "ERR_INVALID_ARG_TYPE";
   if (error instanceof RangeError) return "ERR_OUT_OF_RANGE";
-  if (error instanceof Error && error.name === "AbortError") return "ABORT_ERR";
+  if (error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError"))
+    return "ABORT_ERR";
   return "ERR_UNEXPECTED";
 }

@@ -63,7 +63,10 @@ export class VersionStore<T> {
   }
 
   /** A version (or the primary) with the kid's primary number, or `undefined`: one lookup, no copies. */
-  findWithPrimary(kid: string, version?: number): { readonly record: T; readonly primary: number } | undefined {
+  findWithPrimary(
+    kid: string,
+    version?: number,
+  ): { readonly record: T; readonly primary: number } | undefined {
     const entry = this.#keys.get(kid);
     if (entry === undefined) return undefined;
     const record = entry.versions.get(version ?? entry.primary);

@@ -589,6 +589,8 @@ export interface KeyProvider {
   exportKey(kid: string, options: ExportKeyOptions & { readonly format: "der" }): Promise<Uint8Array>;
   /** The key as a JWK: public members only unless `private: true` and the policy allows. */
   exportKey(kid: string, options: ExportKeyOptions & { readonly format: "jwk" }): Promise<Jwk>;
+  /** The key in a format chosen at run time. */
+  exportKey(kid: string, options: ExportKeyOptions): Promise<string | Uint8Array | Jwk>;
   /** Live versions of a kid, ascending. */
   listVersions(kid: string, options?: CallOptions): Promise<number[]>;
   /** The kids this provider holds, sorted. */

@@ -9,18 +9,8 @@ import { describeKeyProvider } from "@keyprovider/testkit";
 import { describe, expect, it } from "vitest";
 import inmemory, { InMemoryKeyProvider } from "./index.js";
 
-const aes: KeySpec = {
-  klass: "sym",
-  alg: "AES256_GCM",
-  uses: ["encrypt", "decrypt"],
-  exportPolicy: "secret_when_allowed",
-};
-const hmac: KeySpec = {
-  klass: "sym",
-  alg: "HMAC_SHA256",
-  uses: ["sign", "verify"],
-  exportPolicy: "secret_when_allowed",
-};
+const aes: KeySpec = { alg: "AES256_GCM", exportPolicy: "secret_when_allowed" };
+const hmac: KeySpec = { alg: "HMAC_SHA256", exportPolicy: "secret_when_allowed" };
 const opaque: KeySpec = {
   klass: "opaque",
   alg: "ED25519",
@@ -32,7 +22,6 @@ const pattern = (length: number, seed: number) =>
 
 describeKeyProvider("InMemoryKeyProvider", () => new InMemoryKeyProvider(), {
   keys: [aes, hmac, opaque],
-  publishesJwks: false,
   imports: [
     { name: "raw AES256_GCM key", spec: aes, material: pattern(32, 1) },
     { name: "raw HMAC_SHA256 key of 48 bytes", spec: hmac, material: pattern(48, 2) },
@@ -48,17 +37,16 @@ describeKeyProvider("InMemoryKeyProvider", () => new InMemoryKeyProvider(), {
       name: "opaque blob with a public part",
       spec: opaque,
       material: pattern(100, 4),
-      public: pattern(40, 5),
+      public: new Uint8Array(40).fill(0x5a),
     },
+    { name: "opaque public part alone", spec: opaque, public: new Uint8Array(40).fill(0xa5) },
   ],
   invalidImports: [
     { name: "a 31-byte AES key", spec: aes, material: pattern(31, 6) },
     { name: "a 16-byte HMAC key", spec: hmac, material: pattern(16, 7) },
+    { name: "a public part on an AES key", spec: aes, material: pattern(32, 8), public: pattern(32, 9) },
   ],
-  unsupported: [
-    { klass: "asym", alg: "ED25519", uses: ["sign"], exportPolicy: "none" },
-    { klass: "asym", alg: "RSA_PSS_SHA256", uses: ["sign"], exportPolicy: "none" },
-  ],
+  unsupported: [{ alg: "ED25519" }, { alg: "RSA_PSS_SHA256", sizeBits: 2048 }, { alg: "X25519" }],
 });
 
 describe("InMemoryKeyProvider", () => {

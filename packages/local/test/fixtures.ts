@@ -5,47 +5,29 @@ import type { ImportFixture } from "@keyprovider/testkit";
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const bytes = (b: Buffer | string): Uint8Array => (typeof b === "string" ? text(b) : new Uint8Array(b));
 
+/** One spec per algorithm (default uses), exportable so tests can compare material. RSA at 2048 bits: quick to make. */
 export const specs = {
-  ed25519: { klass: "asym", alg: "ED25519", uses: ["sign", "verify"], exportPolicy: "secret_when_allowed" },
-  x25519: { klass: "asym", alg: "X25519", uses: ["wrap", "unwrap"], exportPolicy: "secret_when_allowed" },
-  p256: {
-    klass: "asym",
-    alg: "ECDSA_P256_SHA256",
-    uses: ["sign", "verify"],
-    exportPolicy: "secret_when_allowed",
-  },
-  pss: {
-    klass: "asym",
-    alg: "RSA_PSS_SHA256",
-    uses: ["sign", "verify"],
-    exportPolicy: "secret_when_allowed",
-    sizeBits: 2048,
-  },
-  oaep: {
-    klass: "asym",
-    alg: "RSA_OAEP_SHA256",
-    uses: ["encrypt", "decrypt"],
-    exportPolicy: "secret_when_allowed",
-    sizeBits: 2048,
-  },
-  aes: { klass: "sym", alg: "AES256_GCM", uses: ["encrypt", "decrypt"], exportPolicy: "secret_when_allowed" },
-  hmac: { klass: "sym", alg: "HMAC_SHA256", uses: ["sign", "verify"], exportPolicy: "secret_when_allowed" },
+  ed25519: { alg: "ED25519", exportPolicy: "secret_when_allowed" },
+  x25519: { alg: "X25519", exportPolicy: "secret_when_allowed" },
+  p256: { alg: "ECDSA_P256_SHA256", exportPolicy: "secret_when_allowed" },
+  p384: { alg: "ECDSA_P384_SHA384", exportPolicy: "secret_when_allowed" },
+  p521: { alg: "ECDSA_P521_SHA512", exportPolicy: "secret_when_allowed" },
+  pss: { alg: "RSA_PSS_SHA256", exportPolicy: "secret_when_allowed", sizeBits: 2048 },
+  pss384: { alg: "RSA_PSS_SHA384", exportPolicy: "secret_when_allowed", sizeBits: 2048 },
+  pss512: { alg: "RSA_PSS_SHA512", exportPolicy: "secret_when_allowed", sizeBits: 2048 },
+  rs256: { alg: "RSA_PKCS1_SHA256", exportPolicy: "secret_when_allowed", sizeBits: 2048 },
+  rs384: { alg: "RSA_PKCS1_SHA384", exportPolicy: "secret_when_allowed", sizeBits: 2048 },
+  rs512: { alg: "RSA_PKCS1_SHA512", exportPolicy: "secret_when_allowed", sizeBits: 2048 },
+  oaep: { alg: "RSA_OAEP_SHA256", exportPolicy: "secret_when_allowed", sizeBits: 2048 },
+  aes: { alg: "AES256_GCM", exportPolicy: "secret_when_allowed" },
+  hmac: { alg: "HMAC_SHA256", exportPolicy: "secret_when_allowed" },
 } as const satisfies Record<string, KeySpec>;
 
 /** RSA specs without sizeBits: the size comes from the key (imports) or the default (3072). */
 export const anySize = {
-  pss: {
-    klass: "asym",
-    alg: "RSA_PSS_SHA256",
-    uses: ["sign", "verify"],
-    exportPolicy: "secret_when_allowed",
-  },
-  oaep: {
-    klass: "asym",
-    alg: "RSA_OAEP_SHA256",
-    uses: ["encrypt", "decrypt"],
-    exportPolicy: "secret_when_allowed",
-  },
+  pss: { alg: "RSA_PSS_SHA256", exportPolicy: "secret_when_allowed" },
+  oaep: { alg: "RSA_OAEP_SHA256", exportPolicy: "secret_when_allowed" },
+  rs256: { alg: "RS256", exportPolicy: "secret_when_allowed" },
 } as const satisfies Record<string, KeySpec>;
 
 export const pkcs8Pem = (key: KeyObject) => bytes(key.export({ type: "pkcs8", format: "pem" }));
@@ -62,6 +44,8 @@ export const keys = {
   ed25519Other: generateKeyPairSync("ed25519"),
   x25519: generateKeyPairSync("x25519"),
   p256: generateKeyPairSync("ec", { namedCurve: "P-256" }),
+  p384: generateKeyPairSync("ec", { namedCurve: "P-384" }),
+  p521: generateKeyPairSync("ec", { namedCurve: "P-521" }),
   rsa: generateKeyPairSync("rsa", { modulusLength: 2048 }),
   rsa1024: generateKeyPairSync("rsa", { modulusLength: 1024 }),
   rsaPssRestricted: generateKeyPairSync("rsa-pss", { modulusLength: 2048 }),
@@ -113,6 +97,13 @@ export const importFixtures: ImportFixture[] = [
     material: jwkJson(keys.p256.privateKey, { alg: "ES256", use: "sig" }),
   },
   { name: "P-256 public-only JWK", spec: specs.p256, public: jwkJson(keys.p256.publicKey) },
+  {
+    name: "P-384 SEC1 DER",
+    spec: specs.p384,
+    material: bytes(keys.p384.privateKey.export({ type: "sec1", format: "der" })),
+  },
+  { name: "P-384 public-only SPKI PEM", spec: specs.p384, public: spkiPem(keys.p384.publicKey) },
+  { name: "P-521 private JWK", spec: specs.p521, material: jwkJson(keys.p521.privateKey, { alg: "ES512" }) },
   { name: "RSA-PSS PKCS#8 PEM", spec: specs.pss, material: pkcs8Pem(keys.rsa.privateKey) },
   {
     name: "RSA-PSS PKCS#1 PEM",
@@ -120,6 +111,13 @@ export const importFixtures: ImportFixture[] = [
     material: bytes(keys.rsa.privateKey.export({ type: "pkcs1", format: "pem" })),
   },
   { name: "RSA-PSS private JWK", spec: specs.pss, material: jwkJson(keys.rsa.privateKey, { alg: "PS256" }) },
+  { name: "PS512 PKCS#8 DER", spec: specs.pss512, material: pkcs8Der(keys.rsa.privateKey) },
+  {
+    name: "RS256 private JWK",
+    spec: specs.rs256,
+    material: jwkJson(keys.rsa.privateKey, { alg: "RS256", use: "sig" }),
+  },
+  { name: "RS384 public-only JWK", spec: specs.rs384, public: jwkJson(keys.rsa.publicKey, { alg: "RS384" }) },
   { name: "RSA-OAEP PKCS#8 DER", spec: specs.oaep, material: pkcs8Der(keys.rsa.privateKey) },
   {
     name: "RSA-OAEP public-only PKCS#1 PEM",
@@ -152,10 +150,11 @@ export const invalidFixtures: ImportFixture[] = [
     material: pkcs8Pem(keys.ed25519.privateKey),
   },
   {
-    name: "a 1024-bit RSA key",
-    spec: anySize.pss,
-    material: pkcs8Pem(keys.rsa1024.privateKey),
+    name: "a P-384 key imported as ECDSA_P256_SHA256",
+    spec: specs.p256,
+    material: pkcs8Pem(keys.p384.privateKey),
   },
+  { name: "a 1024-bit RSA key", spec: anySize.pss, material: pkcs8Pem(keys.rsa1024.privateKey) },
   {
     name: "a 2048-bit RSA key with sizeBits 4096",
     spec: { ...specs.pss, sizeBits: 4096 },
@@ -202,4 +201,9 @@ export const invalidFixtures: ImportFixture[] = [
     material: rawMember(keys.ed25519.privateKey, "d").slice(1),
   },
   { name: "a public part on an AES key", spec: specs.aes, material: secret32, public: secret64 },
+  {
+    name: "an all-zero X25519 public key (a low-order point)",
+    spec: specs.x25519,
+    public: new Uint8Array(32),
+  },
 ];

@@ -1,6 +1,5 @@
 import { Buffer } from "node:buffer";
 import {
-  assertKid,
   assertOptionalBoolean,
   assertOptionalString,
   assertOptionalVersion,
@@ -9,6 +8,7 @@ import {
 import {
   KeyNotFoundError,
   RemoteJwksError,
+  describeType,
   quoteForMessage,
   type RemoteJwksErrorCode,
 } from "@keyprovider/core";
@@ -641,12 +641,20 @@ export class RemoteJwksSource {
   }
 }
 
+const MAX_REMOTE_KID_LENGTH = 1024;
+
 function readSelector(selector: RemoteKeySelector): KeyQuery {
   if (typeof selector !== "object" || selector === null) {
     throw new TypeError("getKey needs a selector object such as { kid, version, alg }");
   }
   const { kid, version, alg } = readOptions(selector, "key selector", ["kid", "version", "alg"]);
-  if (kid !== undefined) assertKid(kid);
+  // Remote kids are free-form (DESIGN §7.3): any non-empty string of sane length, never a path or API argument.
+  if (kid !== undefined && (typeof kid !== "string" || kid.length === 0)) {
+    throw new TypeError(`kid must be a non-empty string, got ${describeType(kid)}`);
+  }
+  if (kid !== undefined && kid.length > MAX_REMOTE_KID_LENGTH) {
+    throw new RangeError(`kid must be at most ${MAX_REMOTE_KID_LENGTH} characters, got ${kid.length}`);
+  }
   assertOptionalVersion(version);
   assertOptionalString(alg, "alg");
   if (kid === undefined && version !== undefined) {

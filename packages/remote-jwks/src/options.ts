@@ -1,4 +1,5 @@
-import { assertOptionalBoolean, describeType, readOptions } from "@keyprovider/base";
+import { describeType } from "@keyprovider/core";
+import { assertOptionalBoolean, readOptions } from "@keyprovider/base";
 import type { RemoteJwksError } from "@keyprovider/core";
 import type { RemoteKey } from "./key-set.js";
 import { checkUrl } from "./url.js";

@@ -58,6 +58,38 @@ describe("findSecretLeaks", () => {
   });
 });
 
+describe("findSecretLeaks with DER private keys", () => {
+  it.each([
+    ["SEC1 DER (EC)", generateKeyPairSync("ec", { namedCurve: "P-384" }), "sec1"],
+    ["PKCS#1 DER (RSA)", rsa, "pkcs1"],
+  ] as const)(
+    "reads %s as a key: its private component is found, its public key is not flagged",
+    (_name, pair, type) => {
+      const der = new Uint8Array(pair.privateKey.export({ type: type as "sec1", format: "der" }));
+      const jwk = pair.privateKey.export({ format: "jwk" });
+      expect(
+        findSecretLeaks(
+          [pair.publicKey.export({ format: "jwk" }), pair.publicKey.export({ type: "spki", format: "pem" })],
+          [der],
+        ),
+      ).toEqual([]);
+      expect(findSecretLeaks([`d=${jwk.d!}`], [der])).not.toEqual([]);
+    },
+  );
+
+  it("finds a secret among many values and many secrets", () => {
+    const secrets = Array.from({ length: 40 }, (_, n) =>
+      new Uint8Array(32).map((_, i) => (i * 7 + n * 13 + 1) & 0xff),
+    );
+    const values = Array.from({ length: 200 }, (_, i) => new Error(`value ${i}`));
+    expect(findSecretLeaks(values, secrets)).toEqual([]);
+    values.push(new Error(`oops ${Buffer.from(secrets[33]!).toString("base64")}`));
+    const leaks = findSecretLeaks(values, secrets);
+    expect(leaks.length).toBeGreaterThan(0);
+    for (const line of leaks) expect(line).toMatch(/^value #200 /);
+  });
+});
+
 describe("secretNeedles", () => {
   it("fragments private components, not the public modulus", () => {
     const needles = secretNeedles(pkcs8Pem);

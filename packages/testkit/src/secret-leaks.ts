@@ -77,6 +77,8 @@ function parsePrivateKey(bytes: Buffer): KeyObject | undefined {
   const attempts: (() => KeyObject)[] = [
     () => createPrivateKey(bytes),
     () => createPrivateKey({ key: bytes, format: "der", type: "pkcs8" }),
+    () => createPrivateKey({ key: bytes, format: "der", type: "sec1" }),
+    () => createPrivateKey({ key: bytes, format: "der", type: "pkcs1" }),
     () => createPrivateKey({ key: JSON.parse(bytes.toString("utf8")) as never, format: "jwk" }),
   ];
   for (const attempt of attempts) {
@@ -147,16 +149,29 @@ function secretComponents(secret: Uint8Array): Uint8Array[] {
   }
 }
 
-/** The byte values a text shows: `242,35,…` from `String(bytes)` or inspect, or the values of `{"0":242,"1":35}`. */
+/**
+ * The byte values a text shows — `242,35,…` from `String(bytes)` or inspect, or the values of
+ * `{"0":242,"1":35}` — as hex, one string per run of values that are bytes.
+ */
 function numberStreams(text: string): string[] {
-  const plain = text.match(/\d+/g)?.join(",") ?? "";
-  const indexed = [...text.matchAll(/"\d+":\s*(\d+)/g)].map((match) => match[1]).join(",");
-  return [plain, indexed];
-}
-
-function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
-  const bytes = Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength);
-  return bytes.includes(Buffer.from(needle.buffer, needle.byteOffset, needle.byteLength));
+  const runs = (values: Iterable<string>): string[] => {
+    const out: string[] = [];
+    let run = "";
+    for (const value of values) {
+      const n = Number(value);
+      if (n <= 255) {
+        run += n.toString(16).padStart(2, "0");
+      } else if (run.length > 0) {
+        out.push(run);
+        run = "";
+      }
+    }
+    if (run.length > 0) out.push(run);
+    return out;
+  };
+  const plain = text.match(/\d+/g) ?? [];
+  const indexed = [...text.matchAll(/"\d+":\s*(\d+)/g)].map((match) => match[1]!);
+  return [...runs(plain), ...runs(indexed)];
 }
 
 /** Enumerable byte arrays anywhere inside `value` (what a spread, a logger or a serialiser would see). */
@@ -167,6 +182,74 @@ function byteArraysIn(value: unknown, seen = new Set<unknown>(), depth = 0): Uin
   if (value instanceof ArrayBuffer) return [new Uint8Array(value)];
   const children = value instanceof Map ? [...value.values()] : Object.values(value);
   return children.flatMap((child) => byteArraysIn(child, seen, depth + 1));
+}
+
+const HASH_BASE = 131;
+const HASH_MODULUS = 1_000_000_007;
+
+/** The Rabin-Karp hash of `text`'s characters `start..start+length`. */
+function hashOf(text: string, start: number, length: number): number {
+  let hash = 0;
+  for (let i = start; i < start + length; i += 1)
+    hash = (hash * HASH_BASE + text.charCodeAt(i)) % HASH_MODULUS;
+  return hash;
+}
+
+/**
+ * Needles found in a text with a rolling hash (Rabin-Karp), in one pass per needle length whatever
+ * their number: a needle longer than {@link WINDOW} is found through its first {@link WINDOW}
+ * characters and then compared whole, so nearly every needle shares one pass.
+ */
+class NeedleIndex {
+  readonly #byLength = new Map<
+    number,
+    {
+      readonly entries: Map<string, { exact: boolean; readonly longer: string[] }>;
+      readonly hashes: Set<number>;
+      readonly top: number;
+    }
+  >();
+
+  add(needle: string): void {
+    const trigger = needle.length > WINDOW ? needle.slice(0, WINDOW) : needle;
+    let group = this.#byLength.get(trigger.length);
+    if (group === undefined) {
+      let top = 1;
+      for (let i = 1; i < trigger.length; i += 1) top = (top * HASH_BASE) % HASH_MODULUS;
+      group = { entries: new Map(), hashes: new Set(), top };
+      this.#byLength.set(trigger.length, group);
+    }
+    let entry = group.entries.get(trigger);
+    if (entry === undefined) {
+      entry = { exact: false, longer: [] };
+      group.entries.set(trigger, entry);
+      group.hashes.add(hashOf(trigger, 0, trigger.length));
+    }
+    if (needle === trigger) entry.exact = true;
+    else entry.longer.push(needle);
+  }
+
+  /** The first needle found in `text`, starting at an offset that is a multiple of `step`. */
+  find(text: string, step = 1): string | undefined {
+    for (const [length, { entries, hashes, top }] of this.#byLength) {
+      if (text.length < length) continue;
+      let hash = hashOf(text, 0, length);
+      for (let offset = 0; ; offset += 1) {
+        if (offset % step === 0 && hashes.has(hash)) {
+          const entry = entries.get(text.slice(offset, offset + length));
+          if (entry?.exact === true) return text.slice(offset, offset + length);
+          const whole = entry?.longer.find((needle) => text.startsWith(needle, offset));
+          if (whole !== undefined) return whole;
+        }
+        if (offset + length >= text.length) break;
+        const out = (text.charCodeAt(offset) * top) % HASH_MODULUS;
+        hash =
+          (((hash - out + HASH_MODULUS) % HASH_MODULUS) * HASH_BASE + text.charCodeAt(offset + length)) %
+          HASH_MODULUS;
+      }
+    }
+    return undefined;
+  }
 }
 
 /**
@@ -181,26 +264,37 @@ function byteArraysIn(value: unknown, seen = new Set<unknown>(), depth = 0): Uin
  * ```
  */
 export function findSecretLeaks(values: readonly unknown[], secrets: readonly Uint8Array[]): string[] {
-  const needles = secrets.flatMap((secret) => secretNeedles(secret));
-  const windows = secrets.flatMap((secret) => secretComponents(secret).flatMap(byteWindows));
-  const numeric = windows.map((window) => Array.from(window).join(","));
+  const needles = new NeedleIndex();
+  for (const needle of secrets.flatMap((secret) => secretNeedles(secret))) needles.add(needle);
+  const windows = new NeedleIndex();
+  for (const secret of secrets) {
+    for (const window of secretComponents(secret).flatMap(byteWindows))
+      windows.add(Buffer.from(window).toString("hex"));
+  }
   const leaks: string[] = [];
   values.forEach((value, index) => {
+    const seen = new Set<string>();
     renderings(value).forEach((text, rendering) => {
-      const hit = needles.find((needle) => text.includes(needle));
+      if (seen.has(text)) return;
+      seen.add(text);
+      const hit = needles.find(text);
       if (hit !== undefined) {
         leaks.push(
           `value #${index} (${describe(value)}), rendering #${rendering}, contains secret bytes (${hit.length} characters)`,
         );
-      } else if (
-        numberStreams(text).some((stream) => numeric.some((needle) => `,${stream},`.includes(`,${needle},`)))
-      ) {
+      } else if (numberStreams(text).some((stream) => windows.find(stream, 2) !== undefined)) {
         leaks.push(
           `value #${index} (${describe(value)}), rendering #${rendering}, lists secret bytes as numbers`,
         );
       }
     });
-    if (byteArraysIn(value).some((bytes) => windows.some((window) => contains(bytes, window)))) {
+    if (
+      byteArraysIn(value).some(
+        (bytes) =>
+          windows.find(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex"), 2) !==
+          undefined,
+      )
+    ) {
       leaks.push(`value #${index} (${describe(value)}) holds secret bytes in an enumerable property`);
     }
   });

@@ -1,0 +1,47 @@
+import { KeyNotFoundError } from "@keyprovider/core";
+import { describe, expect, it } from "vitest";
+import type { SuiteContext } from "./context.js";
+
+/** Concurrent rotations and creations, and a destroy racing a rotation. */
+export function describeConcurrency(ctx: SuiteContext): void {
+  const { keys, concurrency: n } = ctx.caps;
+  const first = keys[0]!;
+
+  describe("concurrency", () => {
+    it(`${n} concurrent rotateKey calls on one kid give ${n} distinct consecutive versions`, async () => {
+      const provider = await ctx.provider();
+      const { kid, fingerprint } = await provider.createKey(first);
+      const rotated = await Promise.all(Array.from({ length: n }, () => provider.rotateKey(kid)));
+      expect(rotated.map((ref) => ref.version).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: n }, (_, i) => i + 2),
+      );
+      expect(new Set([fingerprint, ...rotated.map((ref) => ref.fingerprint)]).size).toBe(n + 1);
+      expect(await provider.listVersions(kid)).toEqual(Array.from({ length: n + 1 }, (_, i) => i + 1));
+      expect((await provider.getKey(kid)).version).toBe(n + 1);
+      expect(ctx.own(await provider.listKeys())).toEqual([kid]);
+    });
+
+    it(`${n} concurrent createKey calls give ${n} distinct kids`, async () => {
+      const provider = await ctx.provider();
+      const created = await Promise.all(Array.from({ length: n }, () => provider.createKey(first)));
+      const kids = created.map((ref) => ref.kid);
+      expect(new Set(kids).size).toBe(n);
+      expect(ctx.own(await provider.listKeys())).toEqual([...kids].sort());
+    });
+
+    it("destroyKey during a rotation leaves no kid behind", async () => {
+      const provider = await ctx.provider();
+      const { kid } = await provider.createKey(first);
+      const [rotation, destruction] = await Promise.allSettled([
+        provider.rotateKey(kid),
+        provider.destroyKey(kid),
+      ]);
+      expect(destruction).toEqual({ status: "fulfilled", value: true });
+      if (rotation.status === "rejected") expect(KeyNotFoundError.isInstance(rotation.reason)).toBe(true);
+      expect(ctx.own(await provider.listKeys())).toEqual([]);
+      expect(KeyNotFoundError.isInstance(await provider.listVersions(kid).catch((e: unknown) => e))).toBe(
+        true,
+      );
+    });
+  });
+}
