@@ -72,10 +72,20 @@ describe("several processes on one directory", () => {
     const kekHex = randomBytes(32).toString("hex");
     const kek = { key: new Uint8Array(Buffer.from(kekHex, "hex")) };
     let checked = 0;
-    for (let round = 0; round < 20; round += 1) {
+    // The next worker loads while this one churns and the round is checked; it starts on "go".
+    const spawnReady = async () => {
       const seed = randomBytes(4).readUInt32LE();
       const child = worker(["churn", directory, kekHex, String(seed)]);
       expect(await nextLine(child)).toBe("ready");
+      return { child, seed };
+    };
+    let next = spawnReady();
+    for (let round = 0; round < 20; round += 1) {
+      const { child, seed } = await next;
+      const started = nextLine(child);
+      child.stdin.write("go\n");
+      if (round < 19) next = spawnReady();
+      expect(await started).toBe("started");
       await new Promise((resolve) => setTimeout(resolve, 20 + (seed % 400)));
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGKILL");

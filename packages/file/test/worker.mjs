@@ -5,7 +5,8 @@
 //     rotates <kid> <count> times, prints {"versions":[…]}, then waits for a line on stdin and
 //     prints {"list":[…]} (listVersions once every worker has finished).
 //   node worker.mjs churn <directory> <kek hex> <seed>
-//     creates, rotates, imports, activates and destroys keys until killed; prints "ready" first.
+//     prints "ready" once loaded, waits for a line on stdin, prints "started", then creates,
+//     rotates, imports, activates and destroys keys until killed.
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -36,6 +37,9 @@ if (command === "rotate") {
   };
   const specs = [{ alg: "ED25519" }, { alg: "HMAC_SHA256" }, { alg: "AES256_GCM" }, { alg: "ES256" }];
   console.log("ready");
+  const lines = createInterface({ input: process.stdin });
+  for await (const _ of lines) break;
+  console.log("started");
   for (;;) {
     const kids = await provider.listKeys();
     const kid = kids.length === 0 ? undefined : kids[random(kids.length)];
