@@ -125,6 +125,8 @@ const VERSION_NAME = /^v([1-9][0-9]{0,9})$/;
 /** What this process knows of one kid: its version list and the records it has read. */
 interface KidEntry {
   list: VersionList;
+  /** The path of the list file that would supersede `list`: the one name a read checks. */
+  next: string;
   /**
    * Records by version, each with the identity of the file it was read from and the list entry
    * under which that identity was last checked: records are checked again only when the list changes.
@@ -471,7 +473,7 @@ export class FileKeyProvider extends KeyProviderBase {
    */
   #current(kid: string): KidEntry | undefined {
     const entry = this.#kids.get(kid);
-    return entry !== undefined && !exists(this.#paths.list(kid, entry.list.seq + 1)) ? entry : undefined;
+    return entry !== undefined && !exists(entry.next) ? entry : undefined;
   }
 
   async #loadKid(kid: string): Promise<KidEntry | undefined> {
@@ -501,18 +503,23 @@ export class FileKeyProvider extends KeyProviderBase {
         emptied = seq;
         continue;
       }
-      let entry = this.#kids.get(kid);
-      if (entry === undefined) {
-        entry = { list, records: new Map() };
-        this.#kids.set(kid, entry);
-      } else if (list.seq >= entry.list.seq) {
-        entry.list = list;
-      }
-      for (const version of entry.records.keys()) {
-        if (!entry.list.live.includes(version)) entry.records.delete(version);
-      }
-      return entry;
+      return this.#remember(kid, list);
     }
+  }
+
+  /** Keep a list state of `kid` if it is newer than the one known; forget records no longer live. */
+  #remember(kid: string, list: VersionList): KidEntry {
+    let entry = this.#kids.get(kid);
+    if (entry === undefined) {
+      entry = { list, next: this.#paths.list(kid, list.seq + 1), records: new Map() };
+      this.#kids.set(kid, entry);
+    } else if (list.seq > entry.list.seq) {
+      entry.list = list;
+      entry.next = this.#paths.list(kid, list.seq + 1);
+      for (const version of entry.records.keys())
+        if (!list.live.includes(version)) entry.records.delete(version);
+    }
+    return entry;
   }
 
   /** A list file, authenticated; `undefined` if it has been emptied (superseded). */
@@ -639,14 +646,7 @@ export class FileKeyProvider extends KeyProviderBase {
       }
       if (!claimed) continue;
       await syncDirectory(this.#paths.kid(kid));
-      const known = this.#kids.get(kid);
-      if (known === undefined) {
-        this.#kids.set(kid, { list: next, records: new Map() });
-      } else if (next.seq > known.list.seq) {
-        known.list = next;
-        for (const version of known.records.keys())
-          if (!next.live.includes(version)) known.records.delete(version);
-      }
+      this.#remember(kid, next);
       if (next.seq > 1) await emptyQuietly(this.#paths.list(kid, next.seq - 1));
       return next;
     }
