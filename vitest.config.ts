@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
@@ -56,6 +56,10 @@ export default defineConfig({
           root: dir,
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/*.static.test.ts"],
+          // A package that needs a service for its integration tests (a KMS endpoint) starts it once here.
+          globalSetup: existsSync(join(dir, "test/global-setup.ts"))
+            ? [join(dir, "test/global-setup.ts")]
+            : [],
         },
       })),
       // Typecheck, lint, format and packaging run as tests (CI runs only the test command), in a

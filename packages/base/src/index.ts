@@ -81,6 +81,7 @@ export type {
   VersionRecord,
 } from "./key-provider-base.js";
 export { createKeyRef } from "./key-ref.js";
+export { rawX25519, sealToPublicKey } from "./public-key-envelope.js";
 export type { KeyRefFields, KeyRefJson } from "./key-ref.js";
 export { rotationSpec, validateKeySpec } from "./key-spec.js";
 export type { ValidateKeySpecOptions } from "./key-spec.js";

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import {
   ExportNotAllowedError,
   InvalidKeySpecError,
@@ -39,7 +39,7 @@ import {
 } from "@keyprovider/core";
 import { ALGORITHMS } from "./algorithms.js";
 import { b64url } from "./base64url.js";
-import { bufferOf, pemEncode, toBytes } from "./encoding.js";
+import { pemEncode, toBytes } from "./encoding.js";
 import { decodeEnvelope, encodeEnvelope, envelopeAad, type Envelope } from "./envelope.js";
 import { mayReturnSecret, type SecretOrigin } from "./export-policy.js";
 import {
@@ -62,13 +62,13 @@ import {
   aesGcmOpen,
   aesGcmSeal,
   rsaOaepUnwrap,
-  rsaOaepWrap,
   signWithKey,
   verifyWithKey,
   x25519Agree,
   x25519ContentKey,
 } from "./key-operations.js";
 import { createKeyRef } from "./key-ref.js";
+import { rawX25519, sealToPublicKey } from "./public-key-envelope.js";
 import { rotationSpec, validateKeySpec } from "./key-spec.js";
 import { newKid, randomBytes } from "./random.js";
 import { traced } from "./tracing.js";
@@ -675,27 +675,15 @@ export abstract class KeyProviderBase implements KeyProvider {
       if (alg === KeyAlg.AES256_GCM) {
         return encodeEnvelope({ ...header, ...(await this.sealWith(record, plaintext, aad, signal)) });
       }
-      const publicKey = record.publicKey!;
-      const contentKey = randomBytes(32);
-      let wrappedKey: Uint8Array;
-      let sealingKey = contentKey;
-      try {
-        if (alg === KeyAlg.RSA_OAEP_SHA256) {
-          wrappedKey = rsaOaepWrap(publicKey, contentKey);
-        } else {
-          // X25519: an ephemeral key pair, agreement with the recipient, HKDF to the content key.
-          const ephemeral = generateKeyPairSync("x25519");
-          wrappedKey = rawX25519(ephemeral.publicKey);
-          const shared = x25519Agree(ephemeral.privateKey, publicKey);
-          sealingKey = x25519ContentKey(shared, wrappedKey, rawX25519(publicKey));
-          shared.fill(0);
-        }
-        const sealed = aesGcmSeal(sealingKey, plaintext, envelopeAad({ ...header, wrappedKey }, aad));
-        return encodeEnvelope({ ...header, wrappedKey, ...sealed });
-      } finally {
-        contentKey.fill(0);
-        sealingKey.fill(0);
-      }
+      // RSA-OAEP and X25519: the uses gate let only these through (AES returned above).
+      return sealToPublicKey(
+        alg as "RSA_OAEP_SHA256" | "X25519",
+        record.kid,
+        record.version,
+        record.publicKey!,
+        plaintext,
+        aad,
+      );
     });
   }
 
@@ -941,9 +929,4 @@ export abstract class KeyProviderBase implements KeyProvider {
     secret?.fill(0); // createKeyRef kept its own copy
     return ref;
   }
-}
-
-function rawX25519(publicKey: KeyObject): Uint8Array {
-  const der = bufferOf(toBytes(publicKey.export({ type: "spki", format: "der" })));
-  return new Uint8Array(der.subarray(der.length - 32));
 }

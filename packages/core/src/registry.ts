@@ -20,13 +20,8 @@ export const FIRST_PARTY_PROVIDERS: readonly {
 }[] = Object.freeze([
   { name: "InMemoryKeyProvider", aliases: ["inmemory"], packageName: "@keyprovider/inmemory" },
   { name: "LocalKeyProvider", aliases: ["local"], packageName: "@keyprovider/local" },
-  { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms", planned: true },
-  {
-    name: "RemoteJwksKeyProvider",
-    aliases: ["remote-jwks"],
-    packageName: "@keyprovider/remote-jwks",
-    planned: true,
-  },
+  { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms" },
+  { name: "RemoteJwksKeyProvider", aliases: ["remote-jwks"], packageName: "@keyprovider/remote-jwks" },
   { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored", planned: true },
   { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file" },
 ]);

@@ -5,3 +5,4 @@ export type { VerifiedJwtKey, VerifyJwtOptions, VerifyJwtResult } from "./verify
 export { jwtKeyResolver } from "./jwt-key-resolver.js";
 export type { JwtKeyResolver, JwtKeyResolverOptions } from "./jwt-key-resolver.js";
 export type { JwtKeys } from "./lib/allowed-keys.js";
+export type { JwtVerificationHints } from "./lib/provider.js";

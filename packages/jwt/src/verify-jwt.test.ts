@@ -126,6 +126,82 @@ describe("verifyJwt", () => {
   });
 });
 
+describe("what a provider says through jwtVerification (JwtVerificationHints)", () => {
+  /** A LocalKeyProvider that gives hints and records the options of its reads (without the alg it takes). */
+  class Hinting extends LocalKeyProvider {
+    readonly seen: unknown[] = [];
+    readonly jwtVerification: unknown;
+    constructor(hints: unknown) {
+      super();
+      this.jwtVerification = hints;
+    }
+    override getKey(kid: string, version?: number, options?: { alg?: string; signal?: AbortSignal }) {
+      this.seen.push(["getKey", options]);
+      const { alg: _alg, ...rest } = options ?? {};
+      return super.getKey(kid, version, rest);
+    }
+    override getPublicJwk(kid: string, version?: number, options?: { alg?: string; signal?: AbortSignal }) {
+      this.seen.push(["getPublicJwk", options]);
+      const { alg: _alg, ...rest } = options ?? {};
+      return super.getPublicJwk(kid, version, rest);
+    }
+  }
+
+  it("expects the provider's issuer by default; the issuer option wins", async () => {
+    const hinting = new Hinting({ issuer: "https://idp.example" });
+    const { kid: own } = await hinting.createKey({ alg: "ES256" });
+    const sign = (issuer?: string) =>
+      signJwt(hinting, own, {}, { expiresAt: now + 60, ...(issuer === undefined ? {} : { issuer }) });
+    const options = { keys: [own], currentDate: NOW };
+    expect((await verifyJwt(hinting, await sign("https://idp.example"), options)).payload.iss).toBe(
+      "https://idp.example",
+    );
+    for (const token of [await sign("https://other.example"), await sign()]) {
+      await expect(verifyJwt(hinting, token, options)).rejects.toMatchObject({ claim: "iss" });
+    }
+    const other = await verifyJwt(hinting, await sign("https://other.example"), {
+      ...options,
+      issuer: "https://other.example",
+    });
+    expect(other.payload.iss).toBe("https://other.example");
+  });
+
+  it("ignores hints that are not what the interface says", async () => {
+    for (const hints of [
+      undefined,
+      null,
+      "https://idp.example",
+      { issuer: 42 },
+      { issuer: "" },
+      { algOption: "yes" },
+    ]) {
+      const hinting = new Hinting(hints);
+      const { kid: own } = await hinting.createKey({ alg: "ES256" });
+      const token = await signJwt(hinting, own, {}, { expiresAt: now + 60 });
+      hinting.seen.length = 0;
+      await expect(verifyJwt(hinting, token, { keys: [own], currentDate: NOW })).resolves.toBeDefined();
+      expect(hinting.seen).toEqual([
+        ["getKey", undefined],
+        ["getPublicJwk", undefined],
+      ]);
+    }
+  });
+
+  it("passes the token's alg to the provider's reads when it says it takes it", async () => {
+    const hinting = new Hinting({ algOption: true });
+    const { kid: own } = await hinting.createKey({ alg: "PS384", sizeBits: 2048 });
+    const token = await signJwt(hinting, own, {}, { expiresAt: now + 60 });
+    hinting.seen.length = 0;
+    await verifyJwt(hinting, token, { keys: [own], currentDate: NOW });
+    await jwtVerify(token, jwtKeyResolver(hinting, { keys: [own] }), { currentDate: NOW });
+    expect(hinting.seen).toEqual([
+      ["getKey", { alg: "PS384" }],
+      ["getPublicJwk", { alg: "PS384" }],
+      ["getKey", { alg: "PS384" }],
+    ]);
+  });
+});
+
 describe("public keys are cached per version and thumbprint", () => {
   it("asks the provider for the public JWK once per version, but for the key on every token", async () => {
     const local = new LocalKeyProvider();

@@ -4,7 +4,7 @@ import type { JWTClaimVerificationOptions, JWTHeaderParameters, JWTPayload } fro
 import { readAllowedKeys, type JwtKeys } from "./lib/allowed-keys.js";
 import { assertDate, assertSecondsOrSpan, assertStringOrStrings, checkClaims } from "./lib/claims.js";
 import { parseCompactJws } from "./lib/compact.js";
-import { assertProvider } from "./lib/provider.js";
+import { assertProvider, verificationHints } from "./lib/provider.js";
 import { readTokenHeader, resolveTokenKey, verifyTokenSignature } from "./lib/token-key.js";
 
 /**
@@ -27,7 +27,11 @@ export interface VerifyJwtOptions extends CallOptions {
   readonly keys: JwtKeys;
   /** Refuse a token without `exp` (default `true`); `false` accepts one, which then never expires. */
   readonly requireExpiration?: boolean;
-  /** The `iss` the token must carry (one of them, for an array). */
+  /**
+   * The `iss` the token must carry (one of them, for an array). Default: the issuer the provider
+   * says its keys verify (`provider.jwtVerification.issuer`; a `RemoteJwksKeyProvider` configured
+   * with `issuer`), else none.
+   */
   readonly issuer?: string | readonly string[];
   /** An `aud` the token must carry (any of them, for an array). */
   readonly audience?: string | readonly string[];
@@ -102,7 +106,9 @@ const OPTIONS = [
  * 3. the signature: asymmetric keys locally with the provider's public key (cached per version),
  *    HMAC keys through `provider.verify`, so a non-exportable secret verifies;
  * 4. the claims, by jose itself: `exp` (required unless `requireExpiration: false`), `nbf`, `iat`,
- *    `iss`, `aud`, `sub`, `typ`, `maxTokenAge`, `clockTolerance`, `requiredClaims`.
+ *    `iss`, `aud`, `sub`, `typ`, `maxTokenAge`, `clockTolerance`, `requiredClaims`. A provider
+ *    configured with an issuer (`RemoteJwksKeyProvider` with `{ issuer }`, see
+ *    `JwtVerificationHints`) makes `iss` required by default.
  *
  * Steps 1–3 fail with `InvalidTokenError` (`reason`: `"malformed"`, `"header"`, `"alg"`, `"kid"`,
  * `"key_not_allowed"`, `"signature"`); step 4 fails with jose's `JWTExpired` or
@@ -130,7 +136,11 @@ export async function verifyJwt<PayloadType = JWTPayload>(
   }
   const read = readOptions(options, "verifyJwt options", OPTIONS);
   const allowed = readAllowedKeys(read.keys, "verifyJwt options.keys");
-  const claimOptions = readClaimOptions(read);
+  const expectedIssuer = read.issuer ?? verificationHints(provider).issuer;
+  const claimOptions = readClaimOptions({
+    ...read,
+    ...(expectedIssuer === undefined ? {} : { issuer: expectedIssuer }),
+  });
   const { signal } = read;
 
   const jws = parseCompactJws(token);

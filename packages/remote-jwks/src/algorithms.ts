@@ -1,57 +1,72 @@
-/**
- * Which JOSE algorithms a public key of a given type can serve. A JWK without `alg` verifies every
- * JWS algorithm of its key type; a JWK with `alg` only that one, and only if it fits the key type.
- */
+import { ALGORITHMS, algorithmInfo, algorithmsForKey } from "@keyprovider/base";
+import type { KeyAlg } from "@keyprovider/core";
 
-const RSA_JWS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] as const;
-
-/** JWS algorithms a key verifies, by `kty` and `crv`, when the JWK does not name one. */
-function jwsAlgsOf(kty: string, crv: string | undefined): readonly string[] {
-  if (kty === "RSA") return RSA_JWS;
-  if (kty === "EC") {
-    if (crv === "P-256") return ["ES256"];
-    if (crv === "P-384") return ["ES384"];
-    if (crv === "P-521") return ["ES512"];
-    if (crv === "secp256k1") return ["ES256K"];
-    return [];
-  }
-  if (kty === "OKP") {
-    if (crv === "Ed25519") return ["EdDSA", "Ed25519"];
-    if (crv === "Ed448") return ["EdDSA", "Ed448"];
-  }
-  return [];
+/** What a fetched JWK may be used for, as key algorithms of base's table. */
+export interface JwkAlgorithms {
+  /** Signature algorithms it verifies. */
+  readonly verify: readonly KeyAlg[];
+  /** Encryption algorithms (RSA-OAEP-256, X25519) a message may be encrypted to it with. */
+  readonly encrypt: readonly KeyAlg[];
 }
 
-/** Whether a JWE key-management algorithm fits the key type (RFC 7518 §4, RFC 8037). */
-function fitsJweAlg(alg: string, kty: string, crv: string | undefined): boolean | undefined {
-  if (alg === "RSA1_5" || alg.startsWith("RSA-OAEP")) return kty === "RSA";
-  if (alg.startsWith("ECDH-ES")) {
-    return kty === "EC" || (kty === "OKP" && (crv === "X25519" || crv === "X448"));
-  }
-  return undefined;
+/** The JWK members that decide what a key is for. */
+export interface JwkIntent {
+  readonly kty: string;
+  readonly crv: string | undefined;
+  readonly alg: string | undefined;
+  readonly use: string | undefined;
+  readonly keyOps: readonly string[] | undefined;
 }
 
-/** JWS algorithms every key type knows about: an `alg` outside this set is not a signature algorithm we verify. */
-const KNOWN_JWS = new Set([...RSA_JWS, "ES256", "ES384", "ES512", "ES256K", "EdDSA", "Ed25519", "Ed448"]);
-
-/** `none` and the algorithms of secret keys: no public key can carry them. */
-const SYMMETRIC_OR_NONE = /^(?:none|dir|HS\d+|A\d+(?:GCM)?KW|A\d+GCM|A\d+CBC-HS\d+|PBES2-.*)$/;
+const NOTHING: JwkAlgorithms = Object.freeze({ verify: Object.freeze([]), encrypt: Object.freeze([]) });
+const ENCRYPT_OPS = ["encrypt", "wrapKey", "deriveKey", "deriveBits"];
 
 /**
- * The JWS algorithms a JWK may verify, or `undefined` if its `alg` contradicts its key type (an
- * `"RS256"` EC key, an `"HS256"` RSA key), which makes the JWK unusable. An encryption `alg`
- * (`RSA-OAEP-256`, `ECDH-ES`) or an `alg` this package does not know gives no algorithm, so the key
- * stays in the set but never verifies.
+ * Whether base's algorithm table knows keys of this type and curve at all (RSA; EC on P-256, P-384,
+ * P-521; OKP Ed25519 and X25519). A JWK on another curve (secp256k1, Ed448, X448) is unsupported.
  */
-export function verificationAlgorithms(
-  kty: string,
-  crv: string | undefined,
-  alg: string | undefined,
-): readonly string[] | undefined {
-  const native = jwsAlgsOf(kty, crv);
-  if (alg === undefined) return native;
-  if (KNOWN_JWS.has(alg)) return native.includes(alg) ? [alg] : undefined;
-  if (SYMMETRIC_OR_NONE.test(alg)) return undefined;
-  const jwe = fitsJweAlg(alg, kty, crv);
-  return jwe === false ? undefined : [];
+export function isKnownKeyType(kty: string, crv: string | undefined): boolean {
+  return algorithmsForKey(kty, crv).length > 0;
+}
+
+/**
+ * The key algorithms a public JWK may be used with, read from base's one table: by its `alg`
+ * (`algorithmInfo`, or any `alg` an imported JWK of that algorithm may carry) where it has one, else
+ * every algorithm of its `kty`/`crv` (`algorithmsForKey`: an RSA key without `alg` verifies RS256…RS512
+ * and PS256…PS512, and which one is the token's header to say, never this function).
+ *
+ * Then `use` and `key_ops` narrow it: signature algorithms need `use` absent or `"sig"` and `key_ops`
+ * absent or with `"verify"`; encryption needs `use` absent or `"enc"` and `key_ops` absent or with
+ * `"encrypt"`, `"wrapKey"`, `"deriveKey"` or `"deriveBits"`. An RSA key that names neither `alg` nor
+ * `use` is taken as a signing key: nothing is ever encrypted to a key that may be someone's signing
+ * key. `undefined` means the `alg` contradicts the key (a keyprovider algorithm of another key type:
+ * `"RS256"` on an EC key, `"HS256"` anywhere), which makes the JWK invalid; an `alg` keyprovider does
+ * not implement (`"RSA-OAEP"`, `"RSA1_5"`, `"none"`) leaves a key that is kept but used for nothing.
+ */
+export function jwkAlgorithms(jwk: JwkIntent): JwkAlgorithms | undefined {
+  const { kty, crv, alg, use, keyOps } = jwk;
+  const native = algorithmsForKey(kty, crv);
+  let algs: readonly KeyAlg[] = native;
+  if (alg !== undefined) {
+    algs = native.filter((candidate) => ALGORITHMS[candidate].jwkAlgs.includes(alg));
+    if (algs.length === 0) return algorithmInfo(alg) === undefined ? NOTHING : undefined;
+  }
+  const mayVerify = (use === undefined || use === "sig") && (keyOps?.includes("verify") ?? true);
+  const mayEncrypt =
+    (use === undefined || use === "enc") &&
+    (keyOps?.some((op) => ENCRYPT_OPS.includes(op)) ?? true) &&
+    !(kty === "RSA" && alg === undefined && use === undefined && keyOps === undefined);
+  return Object.freeze({
+    verify: Object.freeze(mayVerify ? algs.filter((a) => ALGORITHMS[a].signature !== undefined) : []),
+    encrypt: Object.freeze(mayEncrypt ? algs.filter((a) => ALGORITHMS[a].signature === undefined) : []),
+  });
+}
+
+/**
+ * The key algorithm a caller's `alg` names (a JOSE name such as `"PS256"` or `"Ed25519"`, or a
+ * `KeyAlg`), if it is an asymmetric one; `undefined` for anything a public key cannot serve.
+ */
+export function requestedAlgorithm(alg: string): KeyAlg | undefined {
+  const info = algorithmInfo(alg);
+  return info?.jwk === undefined ? undefined : info.alg;
 }

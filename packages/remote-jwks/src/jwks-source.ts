@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import {
+  ALGORITHMS,
   assertOptionalBoolean,
   assertOptionalString,
   assertOptionalVersion,
@@ -13,6 +14,7 @@ import {
   type RemoteJwksErrorCode,
 } from "@keyprovider/core";
 import { assertOptionalSignal, awaitWithSignal } from "./abort.js";
+import { requestedAlgorithm } from "./algorithms.js";
 import { freshness } from "./cache-control.js";
 import { discoverJwksUri, type DiscoveryKind } from "./discovery.js";
 import { fetchDocument } from "./http.js";
@@ -20,7 +22,9 @@ import { isPlainObject } from "./json.js";
 import {
   diffKeySets,
   parseKeySet,
+  MAX_KID_LENGTH,
   selectKey,
+  type KeyPurpose,
   type KeyQuery,
   type KeySet,
   type RemoteKey,
@@ -31,19 +35,24 @@ import { describeUrl } from "./url.js";
 
 /**
  * Which key a lookup wants. `kid` is the bare kid and `version` its version (omitted: the highest
- * version the set has for that kid); a token's JWK kid `"k1.2"` is `parseKid("k1.2")`. Without a
- * `kid` the lookup selects among the JWKs that have none. `alg`, the token's JOSE `alg`, keeps only
- * keys that verify it.
+ * version the set has for that kid). A token's kid names one exact JWK, so read it with core's
+ * `parseVersionedKid` and default the version to 1: `"k1.2"` is kid `"k1"` version 2, and `"k1"` is
+ * version 1 of a set without versions. Without a `kid` the lookup selects among the JWKs that have
+ * none. `alg`, the token's JOSE `alg` (or a `KeyAlg`), keeps only keys that serve it. `purpose`
+ * says what the key is for: `"verify"` (the default, or what a signature `alg` implies),
+ * `"encrypt"` (what an encryption `alg` implies), or `"any"`.
  *
  * @example
  * ```ts
- * const selector: RemoteKeySelector = { ...parseKid(header.kid), alg: header.alg };
+ * const { kid, version = 1 } = parseVersionedKid(header.kid);
+ * const selector: RemoteKeySelector = { kid, version, alg: header.alg };
  * ```
  */
 export interface RemoteKeySelector {
   readonly kid?: string | undefined;
   readonly version?: number | undefined;
   readonly alg?: string | undefined;
+  readonly purpose?: KeyPurpose | undefined;
 }
 
 /**
@@ -138,10 +147,12 @@ const HEADER_VALUE = /^[\x20-\x7e]{1,1024}$/;
  *
  * @example
  * ```ts
- * import { RemoteJwksSource, parseKid } from "@keyprovider/remote-jwks";
+ * import { parseVersionedKid } from "@keyprovider/core";
+ * import { RemoteJwksSource } from "@keyprovider/remote-jwks";
  *
  * const source = new RemoteJwksSource({ issuer: "https://login.example.com" });
- * const key = await source.getKey({ ...parseKid(header.kid), alg: header.alg });
+ * const { kid, version = 1 } = parseVersionedKid(header.kid);
+ * const key = await source.getKey({ kid, version, alg: header.alg });
  * // key.publicKey is a node:crypto KeyObject; key.jwk the public JWK as published.
  * ```
  */
@@ -182,10 +193,12 @@ export class RemoteJwksSource {
   }
 
   /**
-   * The verification key a selector names, fetching the set if none can be served. A kid or version
-   * the set lacks may trigger one budgeted refetch (shared by concurrent callers); if the key is
-   * still missing the result is `KeyNotFoundError`, never another version. Keys with `use: "enc"`
-   * or `key_ops` without `"verify"` are never returned. Two different keys that both match after
+   * The key a selector names (a verification key unless `purpose` or `alg` say otherwise), fetching
+   * the set if none can be served. A kid or version the set lacks may trigger one budgeted refetch
+   * (shared by concurrent callers); if the key is still missing the result is `KeyNotFoundError`,
+   * never another version. An `alg` no public key serves (`"none"`, `"HS256"`, an unknown name) is
+   * `KeyNotFoundError` at once, without a refetch. Keys with `use: "enc"` or `key_ops` without
+   * `"verify"` never verify. Two different keys that both match after
    * the `alg` filter are `ERR_REMOTE_JWKS_AMBIGUOUS_KID`; a set that cannot be fetched or served is
    * the `RemoteJwksError` of the last failure.
    *
@@ -197,6 +210,7 @@ export class RemoteJwksSource {
   async getKey(selector: RemoteKeySelector, options?: LookupOptions): Promise<RemoteKey> {
     const query = readSelector(selector);
     const signal = readSignal(options, "getKey options");
+    if (query === undefined) throw new KeyNotFoundError(selector.kid ?? "", selector.version);
     let set = await this.#servable(signal);
     let cause: RemoteJwksError | undefined;
     for (let round = 0; ; round += 1) {
@@ -587,7 +601,8 @@ export class RemoteJwksSource {
     if (this.#closed) return;
     const now = this.#now();
     if (now < this.#refreshAt) this.#schedule(MIN_RECHECK_MS);
-    else if (this.#usedSinceFetch && now < this.#expiresAt) this.#background("ahead", now);
+    // A timer that fires late (a busy event loop, a suspended process) still refreshes a source in use.
+    else if (this.#usedSinceFetch) this.#background("ahead", now);
   }
 
   #backoffMs(): number {
@@ -615,7 +630,7 @@ export class RemoteJwksSource {
     const alg =
       query.alg === undefined
         ? "; pass the token's alg to tell them apart"
-        : ` and alg ${quoteForMessage(query.alg)}`;
+        : ` and alg ${ALGORITHMS[query.alg].jose}`;
     return new RemoteJwksError(
       "ERR_REMOTE_JWKS_AMBIGUOUS_KID",
       `${count} different keys of the JWK Set${url === undefined ? "" : ` at ${describeUrl(url)}`} match ${kid}${version}${alg}`,
@@ -641,26 +656,38 @@ export class RemoteJwksSource {
   }
 }
 
-const MAX_REMOTE_KID_LENGTH = 1024;
-
-function readSelector(selector: RemoteKeySelector): KeyQuery {
+/**
+ * Check a selector (`TypeError` for wrong types) and normalise it; `undefined` when its `alg` is one
+ * no public key serves, which is a miss without any request.
+ */
+function readSelector(selector: RemoteKeySelector): KeyQuery | undefined {
   if (typeof selector !== "object" || selector === null) {
     throw new TypeError("getKey needs a selector object such as { kid, version, alg }");
   }
-  const { kid, version, alg } = readOptions(selector, "key selector", ["kid", "version", "alg"]);
-  // Remote kids are free-form (DESIGN §7.3): any non-empty string of sane length, never a path or API argument.
+  const { kid, version, alg, purpose } = readOptions(selector, "key selector", [
+    "kid",
+    "version",
+    "alg",
+    "purpose",
+  ]);
+  // Remote kids are free-form: they are only ever compared, never put in a path or an API call.
   if (kid !== undefined && (typeof kid !== "string" || kid.length === 0)) {
     throw new TypeError(`kid must be a non-empty string, got ${describeType(kid)}`);
   }
-  if (kid !== undefined && kid.length > MAX_REMOTE_KID_LENGTH) {
-    throw new RangeError(`kid must be at most ${MAX_REMOTE_KID_LENGTH} characters, got ${kid.length}`);
-  }
   assertOptionalVersion(version);
   assertOptionalString(alg, "alg");
+  if (purpose !== undefined && purpose !== "verify" && purpose !== "encrypt" && purpose !== "any") {
+    throw new TypeError('purpose must be "verify", "encrypt" or "any"');
+  }
   if (kid === undefined && version !== undefined) {
     throw new TypeError("A key selector with a version needs a kid");
   }
-  return { kid, version, alg };
+  if (kid !== undefined && kid.length > MAX_KID_LENGTH) return undefined;
+  const keyAlg = alg === undefined ? undefined : requestedAlgorithm(alg);
+  if (alg !== undefined && keyAlg === undefined) return undefined;
+  const implied =
+    keyAlg === undefined ? "verify" : ALGORITHMS[keyAlg].signature === undefined ? "encrypt" : "verify";
+  return { kid, version, alg: keyAlg, purpose: purpose ?? implied };
 }
 
 function readSignal(options: LookupOptions | undefined, name: string): AbortSignal | undefined {

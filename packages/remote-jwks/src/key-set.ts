@@ -1,9 +1,8 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import { PRIVATE_JWK_MEMBERS, jwkThumbprint, type PublicJwkMembers } from "@keyprovider/base";
-import { RemoteJwksError } from "@keyprovider/core";
-import { verificationAlgorithms } from "./algorithms.js";
+import { RemoteJwksError, parseVersionedKid, type KeyAlg } from "@keyprovider/core";
+import { isKnownKeyType, jwkAlgorithms } from "./algorithms.js";
 import { isPlainObject, parseJsonObject } from "./json.js";
-import { parseKid } from "./kid.js";
 import { describeUrl } from "./url.js";
 
 /**
@@ -47,11 +46,18 @@ export interface RemoteKey {
   /** The parsed public key. */
   readonly publicKey: KeyObject;
   /**
-   * The JWS algorithms this key verifies: the JWK's `alg`, or every algorithm of its key type when
-   * it has none. Empty when the key is not for verification (`use` other than `"sig"`, `key_ops`
-   * without `"verify"`, or an encryption `alg`); lookups never return such a key.
+   * The signature algorithms this key verifies: its `alg`, or every signature algorithm of its key
+   * type when it has none (an RSA key: `RSA_PKCS1_SHA256`…`RSA_PSS_SHA512`, of which the token's
+   * header picks one). Empty when the key is not for verification (`use` other than `"sig"`,
+   * `key_ops` without `"verify"`, or an encryption `alg`); verification lookups never return it.
    */
-  readonly verifyAlgs: readonly string[];
+  readonly verifyAlgs: readonly KeyAlg[];
+  /**
+   * The encryption algorithms a message may be encrypted to this key with: `RSA_OAEP_SHA256` for an
+   * RSA key with `alg: "RSA-OAEP-256"` (or `use: "enc"` and no `alg`), `X25519` for an OKP X25519
+   * key, unless `use` or `key_ops` say otherwise. Empty for every other key.
+   */
+  readonly encryptAlgs: readonly KeyAlg[];
   /** RFC 7638 thumbprint (SHA-256, base64url) of the public key. */
   readonly thumbprint: string;
 }
@@ -86,12 +92,8 @@ export interface KeySet {
 }
 
 /** Longest JWK `kid` kept (the same bound lookups have); longer ones make a JWK invalid. */
-const MAX_KID_LENGTH = 1024;
+export const MAX_KID_LENGTH = 1024;
 const KEY_MEMBERS = { RSA: ["n", "e"], EC: ["crv", "x", "y"], OKP: ["crv", "x"] } as const;
-const CURVES: Record<"EC" | "OKP", readonly string[]> = {
-  EC: ["P-256", "P-384", "P-521", "secp256k1"],
-  OKP: ["Ed25519", "Ed448", "X25519", "X448"],
-};
 
 /** Bounds applied to a body before its keys are read. */
 export interface KeySetLimits {
@@ -165,7 +167,7 @@ function readKey(entry: unknown): RemoteKey | keyof SkippedKeys {
     if (typeof value !== "string") return "invalid";
     members[name] = value;
   }
-  if (kty !== "RSA" && !CURVES[kty].includes(members["crv"]!)) return "unsupported";
+  if (!isKnownKeyType(kty, members["crv"])) return "unsupported";
   let publicKey: KeyObject;
   try {
     publicKey = createPublicKey({ key: members as JsonWebKey, format: "jwk" });
@@ -175,55 +177,79 @@ function readKey(entry: unknown): RemoteKey | keyof SkippedKeys {
   if (publicKey.type !== "public") return "invalid";
   if (kty === "RSA" && (publicKey.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return "unsupported";
 
-  const algs = verificationAlgorithms(kty, members["crv"], alg);
+  const algs = jwkAlgorithms({ kty, crv: members["crv"], alg, use, keyOps });
   if (algs === undefined) return "invalid";
-  const forVerification = (use === undefined || use === "sig") && (keyOps?.includes("verify") ?? true);
 
   const jwk: Record<string, unknown> = { ...members };
   if (kid !== undefined) jwk["kid"] = kid;
   if (alg !== undefined) jwk["alg"] = alg;
   if (use !== undefined) jwk["use"] = use;
   if (keyOps !== undefined) jwk["key_ops"] = Object.freeze([...keyOps]);
-  const parsed = kid === undefined ? { kid: undefined, version: 1 } : parseKid(kid);
+  const parsed = kid === undefined ? { kid: undefined, version: undefined } : parseVersionedKid(kid);
   return Object.freeze({
     kid: parsed.kid,
-    version: parsed.version,
+    // A kid without a version suffix is version 1 of a set without versions.
+    version: parsed.version ?? 1,
     jwk: Object.freeze(jwk) as unknown as RemoteJwk,
     publicKey,
-    verifyAlgs: Object.freeze(forVerification ? [...algs] : []),
+    verifyAlgs: algs.verify,
+    encryptAlgs: algs.encrypt,
     thumbprint: jwkThumbprint(members as unknown as PublicJwkMembers),
   });
 }
 
-/** What a lookup asks for. */
+/**
+ * What a key is looked up for: verifying a signature, encrypting to it, or either.
+ *
+ * @example
+ * ```ts
+ * const key = await source.getKey({ kid: "enc-1", purpose: "encrypt" satisfies KeyPurpose });
+ * ```
+ */
+export type KeyPurpose = "verify" | "encrypt" | "any";
+
+/** What a lookup asks for, after its arguments were checked. */
 export interface KeyQuery {
   readonly kid: string | undefined;
   readonly version: number | undefined;
-  readonly alg: string | undefined;
+  /** The algorithm the caller will use the key with (a token's `alg`, normalised). */
+  readonly alg: KeyAlg | undefined;
+  readonly purpose: KeyPurpose;
+}
+
+/** The algorithms a key may serve for a purpose. */
+export function algorithmsFor(key: RemoteKey, purpose: KeyPurpose): readonly KeyAlg[] {
+  if (purpose === "verify") return key.verifyAlgs;
+  if (purpose === "encrypt") return key.encryptAlgs;
+  return [...key.verifyAlgs, ...key.encryptAlgs];
 }
 
 /**
- * The verification key for a query: `found`, `missing`, or `ambiguous` when keys with different
- * key material (or different algorithms) still match after every filter. Without a version the
- * highest version of the kid wins. Keys that are not for verification never match.
+ * The key for a query: `found`, `missing`, or `ambiguous` when keys with different key material
+ * (or different algorithms) still match after every filter. Without a version the highest version
+ * of the kid wins. A key matches only if it serves the purpose (and the `alg`, when given).
  */
 export function selectKey(
   set: KeySet,
   query: KeyQuery,
 ): { readonly found: RemoteKey } | { readonly missing: true } | { readonly ambiguous: number } {
-  let candidates = (set.byKid.get(query.kid) ?? []).filter(
-    (key) =>
-      key.verifyAlgs.length > 0 &&
-      (query.alg === undefined || key.verifyAlgs.includes(query.alg)) &&
-      (query.version === undefined || key.version === query.version),
-  );
+  let candidates = (set.byKid.get(query.kid) ?? []).filter((key) => {
+    const algs = algorithmsFor(key, query.purpose);
+    return (
+      algs.length > 0 &&
+      (query.alg === undefined || algs.includes(query.alg)) &&
+      (query.version === undefined || key.version === query.version)
+    );
+  });
   if (query.version === undefined && candidates.length > 1) {
     const latest = Math.max(...candidates.map((key) => key.version));
     candidates = candidates.filter((key) => key.version === latest);
   }
   const first = candidates[0];
   if (first === undefined) return { missing: true };
-  const distinct = new Set(candidates.map((key) => `${key.thumbprint} ${key.verifyAlgs.join(",")}`));
+  const distinct = new Set(
+    candidates.map((key) => `${key.thumbprint} ${algorithmsFor(key, query.purpose).join(",")}`),
+  );
   return distinct.size === 1 ? { found: first } : { ambiguous: candidates.length };
 }
 

@@ -1,6 +1,5 @@
-import { describeType } from "@keyprovider/core";
 import { assertOptionalBoolean, readOptions } from "@keyprovider/base";
-import type { RemoteJwksError } from "@keyprovider/core";
+import { describeType, type RemoteJwksError } from "@keyprovider/core";
 import type { RemoteKey } from "./key-set.js";
 import { checkUrl } from "./url.js";
 import { USER_AGENT } from "./version.js";

@@ -171,7 +171,7 @@ describe("key filtering", () => {
       ["enc", []],
       ["ops", []],
       ["oaep", []],
-      ["verify-op", ["ES256"]],
+      ["verify-op", ["ECDSA_P256_SHA256"]],
     ]);
     for (const kid of ["enc", "ops", "oaep"]) {
       await expect(jwks.getKey({ kid })).rejects.toMatchObject({ code: "ERR_KEY_NOT_FOUND" });

@@ -1,5 +1,6 @@
 import {
   ExportPolicy,
+  KeyAlg,
   describeType,
   type KeyInput,
   type KeyInputFormat,
@@ -100,6 +101,12 @@ export interface ConformanceCapabilities {
   readonly provider?: "fresh" | "shared";
   /** Timeout of every test and hook, in milliseconds. Default 60 000. */
   readonly timeoutMs?: number;
+  /**
+   * The message lengths `sign` accepts, per algorithm, where a backend has limits (AWS KMS takes 1 to
+   * 4 096 bytes for HMAC and Ed25519, whose digest form is a different signature). Messages outside
+   * the range must be refused with `NotSupportedError`. Default: any length up to 64 MiB.
+   */
+  readonly messageBytes?: Partial<Record<KeyAlg, { readonly min?: number; readonly max?: number }>>;
   /** Called in `afterAll` for every provider the factory made, after the suite's kids are destroyed. */
   readonly dispose?: (provider: KeyProvider) => void | Promise<void>;
 }
@@ -117,6 +124,7 @@ export interface ResolvedCapabilities {
   readonly fingerprints: "thumbprint" | "scoped";
   readonly provider: "fresh" | "shared";
   readonly timeoutMs: number;
+  readonly messageBytes: Partial<Record<KeyAlg, { readonly min?: number; readonly max?: number }>>;
   readonly dispose: ((provider: KeyProvider) => void | Promise<void>) | undefined;
 }
 
@@ -132,6 +140,7 @@ const KNOWN = [
   "fingerprints",
   "provider",
   "timeoutMs",
+  "messageBytes",
   "dispose",
 ];
 
@@ -179,6 +188,13 @@ export function resolveCapabilities(capabilities: ConformanceCapabilities): Reso
   if (capabilities.publishesJwks !== undefined && typeof capabilities.publishesJwks !== "boolean") {
     fail(`publishesJwks must be a boolean, got ${describeType(capabilities.publishesJwks)}`);
   }
+  const messageBytes = capabilities.messageBytes ?? {};
+  if (typeof messageBytes !== "object" || messageBytes === null) fail("messageBytes must be an object");
+  for (const [alg, range] of Object.entries(messageBytes)) {
+    if (!(Object.values(KeyAlg) as string[]).includes(alg))
+      fail(`messageBytes has an unknown algorithm ${alg.slice(0, 40)}`);
+    if (typeof range !== "object" || range === null) fail(`messageBytes.${alg} must be { min?, max? }`);
+  }
   if (capabilities.dispose !== undefined && typeof capabilities.dispose !== "function") {
     fail(`dispose must be a function, got ${describeType(capabilities.dispose)}`);
   }
@@ -195,6 +211,7 @@ export function resolveCapabilities(capabilities: ConformanceCapabilities): Reso
     fingerprints,
     provider,
     timeoutMs,
+    messageBytes,
     dispose: capabilities.dispose,
   });
 }

@@ -19,6 +19,7 @@ import {
 import { ALGORITHMS, jwkThumbprint, verifyWithKey } from "@keyprovider/base";
 import type { KeyAllowList } from "./allowed-keys.js";
 import type { CompactJws } from "./compact.js";
+import { verificationHints } from "./provider.js";
 
 /** What a token's protected header names, after the checks that need no key. @internal */
 export interface TokenKeyName {
@@ -35,6 +36,23 @@ export interface TokenKey {
   readonly alg: KeyAlg;
   /** The JOSE name of the key's algorithm: what the token's `alg` had to be. */
   readonly jose: JwsAlgorithm;
+}
+
+/**
+ * The options of a provider read for a token: its signal, and the token's `alg` for a provider whose
+ * reads take it (see `JwtVerificationHints`). @internal
+ */
+export function readOptionsFor(
+  provider: object,
+  alg: KeyAlg,
+  signal: AbortSignal | undefined,
+): { readonly signal?: AbortSignal; readonly alg?: string } | undefined {
+  const withAlg = verificationHints(provider).algOption;
+  if (!withAlg && signal === undefined) return undefined;
+  return {
+    ...(withAlg ? { alg: ALGORITHMS[alg].jose } : {}),
+    ...(signal === undefined ? {} : { signal }),
+  };
 }
 
 /**
@@ -120,7 +138,7 @@ export async function resolveTokenKey(
   }
   let ref: KeyRef;
   try {
-    ref = await provider.getKey(name.kid, name.version, signal === undefined ? undefined : { signal });
+    ref = await provider.getKey(name.kid, name.version, readOptionsFor(provider, name.alg, signal));
   } catch (error) {
     if (KeyNotFoundError.isInstance(error)) {
       throw new InvalidTokenError("kid", `The token's key ${quoteForMessage(shown)} does not exist`, {
@@ -174,11 +192,7 @@ export async function publicKeyOf(
     cache.set(id, cached);
     return cached;
   }
-  const jwk = await provider.getPublicJwk(
-    ref.kid,
-    ref.version,
-    signal === undefined ? undefined : { signal },
-  );
+  const jwk = await provider.getPublicJwk(ref.kid, ref.version, readOptionsFor(provider, ref.alg, signal));
   const key = createPublicKey({ key: { ...jwk }, format: "jwk" });
   // Cache only what provably is the version getKey described (no destroy-and-reimport in between).
   if (jwkThumbprint(jwk) === ref.fingerprint) {
@@ -234,6 +248,6 @@ function providerVerify(
 ): Promise<boolean> {
   return provider.verify(ref.kid, jws.signingInput, jws.signature, {
     version: ref.version,
-    ...(signal === undefined ? {} : { signal }),
+    ...readOptionsFor(provider, ref.alg, signal),
   });
 }
