@@ -6,6 +6,7 @@ import { inspect } from "node:util";
 import {
   DecryptionError,
   KeyNotFoundError,
+  KeyUnavailableError,
   KeyUsageError,
   NotSupportedError,
   StoreIntegrityError,
@@ -250,13 +251,15 @@ export class Kek {
           ...(signal === undefined ? {} : { signal }),
         });
       } catch (error) {
+        // The key refused, is gone, disabled or pending deletion: this KEK cannot open the store.
         const refused =
           DecryptionError.isInstance(error) ||
           KeyNotFoundError.isInstance(error) ||
+          KeyUnavailableError.isInstance(error) ||
           KeyUsageError.isInstance(error) ||
           NotSupportedError.isInstance(error);
         if (refused) throw failed(error);
-        throw error; // unavailable, throttled, aborted: worth retrying as is
+        throw error; // unavailable, throttled, denied by IAM, aborted: said as the provider says it
       }
     }
     let key = this.#key;
