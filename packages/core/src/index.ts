@@ -59,6 +59,7 @@ export {
   KeyProviderError,
   KeyUnavailableError,
   KeyUsageError,
+  MirrorWriteError,
   NotSupportedError,
   ProviderNotFoundError,
   ProviderPermissionError,

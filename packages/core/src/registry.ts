@@ -22,7 +22,7 @@ export const FIRST_PARTY_PROVIDERS: readonly {
   { name: "LocalKeyProvider", aliases: ["local"], packageName: "@keyprovider/local" },
   { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms" },
   { name: "RemoteJwksKeyProvider", aliases: ["remote-jwks"], packageName: "@keyprovider/remote-jwks" },
-  { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored", planned: true },
+  { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored" },
   { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file" },
 ]);
 

@@ -82,7 +82,8 @@ function assertRange(value: unknown, name: string, min: number, max: number): vo
  * a private member is never published: the handler refuses the whole set (503) instead.
  *
  * The handler does not route: mount it at `/.well-known/jwks.json` (or wherever your issuer's
- * discovery document points).
+ * discovery document points). Anything with a provider's `jwks(options)` method works, so a set
+ * merged from several providers (`mergeJwks` from `@keyprovider/base`) can be published too.
  *
  * @example
  * ```ts
@@ -93,7 +94,10 @@ function assertRange(value: unknown, name: string, min: number, max: number): vo
  * new Hono().get("/.well-known/jwks.json", (c) => jwks(c.req.raw));
  * ```
  */
-export function createJwksHandler(provider: KeyProvider, options?: JwksHandlerOptions): JwksHandler {
+export function createJwksHandler(
+  provider: Pick<KeyProvider, "jwks">,
+  options?: JwksHandlerOptions,
+): JwksHandler {
   if (typeof provider !== "object" || provider === null || typeof provider.jwks !== "function") {
     throw new TypeError(`createJwksHandler needs a KeyProvider, got ${describeType(provider)}`);
   }
