@@ -3,7 +3,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir, utimes } from "node:fs/promises";
+import { readFile, readdir, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { KeyUse } from "@keyprovider/core";
@@ -36,6 +36,23 @@ function nextLine(child: ChildProcessWithoutNullStreams): Promise<string> {
     });
     child.once("exit", (code) => reject(new Error(`worker exited (${code}) before printing: ${stderr}`)));
   });
+}
+
+/**
+ * The versions a kid's newest version list (format 1: the highest non-empty `list.<S>`, metadata on
+ * its first line) records as destroyed: what a version that left the listing must be.
+ */
+async function destroyedVersions(directory: string, kid: string): Promise<Set<number>> {
+  const dir = join(directory, "keys", kid);
+  const seqs = (await readdir(dir))
+    .filter((name) => name.startsWith("list."))
+    .map((name) => Number(name.slice(5)))
+    .sort((a, b) => b - a);
+  for (const seq of seqs) {
+    const text = await readFile(join(dir, `list.${seq}`), "utf8");
+    if (text !== "") return new Set((JSON.parse(text.split("\n")[0]!) as { destroyed: number[] }).destroyed);
+  }
+  return new Set();
 }
 
 describe("several processes on one directory", () => {
@@ -72,6 +89,9 @@ describe("several processes on one directory", () => {
     const kekHex = randomBytes(32).toString("hex");
     const kek = { key: new Uint8Array(Buffer.from(kekHex, "hex")) };
     let checked = 0;
+    // What earlier rounds saw: each live version's fingerprint, and each kid's destroyed numbers.
+    const seen = new Map<string, { fingerprint: string; round: number }>();
+    const destroyedBefore = new Map<string, Set<number>>();
     // The next worker loads while this one churns and the round is checked; it starts on "go".
     const spawnReady = async () => {
       const seed = randomBytes(4).readUInt32LE();
@@ -92,9 +112,17 @@ describe("several processes on one directory", () => {
       await exited;
       // A fresh process's view: it opens, and every listed version signs and verifies (or seals and opens).
       const provider = new FileKeyProvider({ directory, kek });
+      const live = new Set<string>();
       for (const kid of await provider.listKeys()) {
         for (const version of await provider.listVersions(kid)) {
           const ref = await provider.getKey(kid, version);
+          // Never a different key under a number seen before, and never a destroyed number again.
+          const before = seen.get(`${kid}.${version}`);
+          if (before !== undefined)
+            expect(ref.fingerprint, `${kid}.${version} (seed ${seed})`).toBe(before.fingerprint);
+          expect(destroyedBefore.get(kid)?.has(version) ?? false, `${kid}.${version} reissued`).toBe(false);
+          seen.set(`${kid}.${version}`, { fingerprint: ref.fingerprint, round });
+          live.add(`${kid}.${version}`);
           if (ref.uses.includes(KeyUse.SIGN)) {
             const signature = await provider.sign(kid, message, { version });
             expect(
@@ -107,6 +135,19 @@ describe("several processes on one directory", () => {
           }
           checked += 1;
         }
+      }
+      // Nothing stored is lost: a version seen in an earlier round and no longer listed was destroyed
+      // (by the worker), and its kid's authenticated list says so.
+      for (const kid of new Set([...seen.keys()].map((versioned) => versioned.split(".")[0]!))) {
+        destroyedBefore.set(kid, await destroyedVersions(directory, kid));
+      }
+      for (const [versioned, { round: when }] of seen) {
+        if (live.has(versioned)) continue;
+        const [kid, version] = versioned.split(".") as [string, string];
+        expect(destroyedBefore.get(kid)?.has(Number(version)), `${versioned}, seen in round ${when}`).toBe(
+          true,
+        );
+        seen.delete(versioned);
       }
     }
     expect(checked).toBeGreaterThan(20);
