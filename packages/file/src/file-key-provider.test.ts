@@ -22,6 +22,7 @@ import {
   StoreUnlockError,
   createRegistry,
   defineProvider,
+  type KeySpec,
 } from "@keyprovider/core";
 import { LocalKeyProvider } from "@keyprovider/local";
 import { describeKeyProvider, type ImportFixture } from "@keyprovider/testkit";
@@ -243,6 +244,60 @@ describe("FileKeyProvider", () => {
       ).toBe(true);
       const ref = await restarted.getKey(signing.kid);
       expect([ref.fingerprint, ref.status, ref.version]).toEqual([signing.fingerprint, "primary", 1]);
+    });
+
+    it("every kind of key, with its policy, uses, label, tags, status and encoding, is the same after a restart", async () => {
+      const { provider, directory, kek } = await freshProvider();
+      const policies = ["none", "public_only", "secret_when_allowed"] as const;
+      const specs: KeySpec[] = [
+        { alg: "ED25519", publicFormat: "Raw", privateFormat: "Raw" },
+        { alg: "X25519" },
+        { alg: "ES256" },
+        { alg: "ES384", encoding: "DER" },
+        { alg: "ES512" },
+        { alg: "HMAC_SHA256" },
+        { alg: "AES256_GCM" },
+      ];
+      const rsa: KeySpec[] = [
+        { alg: "PS256", sizeBits: 2048 },
+        { alg: "RS256", sizeBits: 2048 },
+        { alg: "RSA-OAEP-256", sizeBits: 2048 },
+      ];
+      const made = [
+        ...specs.flatMap((spec) => policies.map((exportPolicy) => ({ ...spec, exportPolicy }))),
+        ...rsa.map((spec, i) => ({ ...spec, exportPolicy: policies[i]! })),
+      ].map((spec, i) => ({ ...spec, label: `key ${i}`, tags: { team: "payments", n: String(i) } }));
+      const kids: string[] = [];
+      for (const [i, spec] of made.entries()) {
+        const { kid } = await provider.createKey(spec);
+        if (i % 2 === 0) await provider.rotateKey(kid, { activate: i % 4 === 0 }); // staged or primary v2
+        kids.push(kid);
+      }
+      const view = async (p: FileKeyProvider) => {
+        const refs = [];
+        for (const kid of await p.listKeys()) {
+          for (const version of await p.listVersions(kid)) {
+            refs.push(await p.getKey(kid, version, { includeSecret: true }));
+          }
+        }
+        return { refs, jwks: await p.jwks({ allVersions: true }) };
+      };
+      const before = await view(provider);
+      const restarted = new FileKeyProvider({ directory, kek });
+      expect(await view(restarted)).toEqual(before);
+      expect(before.refs).toHaveLength(made.length + Math.ceil(made.length / 2));
+      // And what each key does, across the two: signed here, verified there; sealed here, opened there.
+      for (const ref of before.refs) {
+        const at = { version: ref.version };
+        if (ref.uses.includes("sign")) {
+          const signature = await provider.sign(ref.kid, message, at);
+          expect(await restarted.verify(ref.kid, message, signature, at), `${ref.alg}`).toBe(true);
+        } else if (ref.uses.includes("encrypt")) {
+          const sealed = await provider.encrypt(ref.kid, message, at);
+          expect(await restarted.decrypt(ref.kid, sealed), `${ref.alg}`).toEqual(message);
+        }
+      }
+      expect(kids).toHaveLength(made.length);
     });
 
     it("a key imported with exportPolicy none keeps its fingerprint and never exports", async () => {
