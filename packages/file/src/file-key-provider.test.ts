@@ -387,6 +387,19 @@ describe("FileKeyProvider", () => {
       await expect(a.sign(kid, message)).rejects.toSatisfy(is(KeyNotFoundError));
     });
 
+    it("providers opening a new directory at once make one store, with one header, that all of them use", async () => {
+      const directory = await storeDirectory();
+      const kek = rawKek();
+      const providers = Array.from({ length: 4 }, () => new FileKeyProvider({ directory, kek }));
+      const refs = await Promise.all(providers.map((p) => p.createKey({ alg: "ED25519" })));
+      const kids = refs.map((ref) => ref.kid).sort();
+      for (const p of [...providers, new FileKeyProvider({ directory, kek })]) {
+        expect(await p.listKeys()).toEqual(kids);
+        for (const ref of refs) expect((await p.getKey(ref.kid)).fingerprint).toBe(ref.fingerprint);
+      }
+      expect((await readdir(directory)).sort()).toEqual(["header", "keys", "tmp"]);
+    });
+
     it("concurrent rotations from two providers give distinct consecutive versions", async () => {
       const { provider: a, directory, kek } = await freshProvider();
       const b = new FileKeyProvider({ directory, kek });
