@@ -15,6 +15,7 @@ import {
 import { join } from "node:path";
 import {
   InsecureStoreError,
+  InvalidConfigError,
   KeyExistsError,
   KeyNotFoundError,
   ProviderFeature,
@@ -24,6 +25,7 @@ import {
   defineProvider,
   type KeySpec,
 } from "@keyprovider/core";
+import { parseConfig, type LoadedConfig } from "@keyprovider/core/node";
 import { LocalKeyProvider } from "@keyprovider/local";
 import { describeKeyProvider, type ImportFixture } from "@keyprovider/testkit";
 import { describe, expect, it } from "vitest";
@@ -542,6 +544,48 @@ describe("FileKeyProvider", () => {
       await expect(registry.create("file", { directory } as never)).rejects.toThrow(
         /passphrase.*key.*provider/,
       );
+    });
+
+    it("keyprovider.config.json takes the KEK from the environment and refuses it written out", async () => {
+      const registry = createRegistry({ providers: [file] });
+      // What createFromConfig does once discovery has found the package.
+      const create = (config: LoadedConfig) =>
+        registry.create(config.provider as "file", config.options as never);
+      const directory = await storeDirectory();
+      const passphrase = randomBytes(12).toString("base64url");
+      const document = {
+        provider: "file",
+        options: { directory, kek: { passphrase: { $env: "STORE_PASSPHRASE" }, scrypt: { N: 2 ** 15 } } },
+      };
+      const config = parseConfig(document, {
+        source: "keyprovider.config.json",
+        env: { STORE_PASSPHRASE: passphrase },
+      });
+      const provider = await create(config);
+      const { kid } = await provider.createKey({ alg: "ED25519" });
+      const reopened = new FileKeyProvider({ directory, kek: { passphrase, scrypt: { N: 2 ** 15 } } });
+      expect(await reopened.listKeys()).toEqual([kid]);
+      expect(JSON.stringify(config)).not.toContain(passphrase);
+      const hex = randomBytes(32).toString("hex");
+      const keyed = parseConfig(
+        {
+          provider: "file",
+          options: { directory: await storeDirectory(), kek: { key: { $env: "STORE_KEK" } } },
+        },
+        { source: "keyprovider.config.json", env: { STORE_KEK: hex } },
+      );
+      expect((await (await create(keyed)).createKey({ alg: "AES256_GCM" })).version).toBe(1);
+      for (const kek of [{ passphrase }, { key: hex }]) {
+        const literal = (() => {
+          try {
+            return parseConfig({ provider: "file", options: { directory, kek } }, { source: "--options" });
+          } catch (error) {
+            return error;
+          }
+        })();
+        expect(InvalidConfigError.isInstance(literal) && literal.reason).toBe("literal_secret");
+        expect(String((literal as Error).message)).not.toContain(Object.values(kek)[0]);
+      }
     });
   });
 
