@@ -1,6 +1,7 @@
 // Every write is durable before the call resolves: each file is fsynced before it gets its name
 // (link or rename), and the directory holding the name is fsynced after, all before the promise of
 // the call settles. node:fs/promises is wrapped to record the order of those system calls.
+import type * as FsPromises from "node:fs/promises";
 import { dirname } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { FileKeyProvider } from "../src/index.js";
@@ -13,7 +14,7 @@ type Event =
 const events = vi.hoisted(() => [] as Event[]);
 
 vi.mock("node:fs/promises", async (importOriginal) => {
-  const fs = await importOriginal<typeof import("node:fs/promises")>();
+  const fs = await importOriginal<typeof FsPromises>();
   const open: typeof fs.open = async (...args) => {
     const handle = await fs.open(...args);
     const path = String(args[0]);
