@@ -2,7 +2,13 @@
 // store is scanned for every secret (and the KEK itself) as raw bytes, DER, PEM, hex, base64 and
 // base64url, whole and in fragments.
 import { Buffer } from "node:buffer";
-import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import {
+  createDecipheriv,
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { KeySpec } from "@keyprovider/core";
@@ -161,6 +167,19 @@ describe("secrets at rest", () => {
     const { kid } = await provider.createKey({ alg: "ED25519" });
     await provider.rotateKey(kid);
     const secrets = new Map([["the raw KEK", needles(key)]]);
+    // The store's data key, unwrapped here as the README's format section says (AES-256-GCM under
+    // the raw KEK, nonce ‖ ciphertext ‖ tag, the label and the metadata line as associated data).
+    const [metaLine, seal] = (await readFile(join(directory, "header"), "utf8")).split("\n") as [
+      string,
+      string,
+    ];
+    const sealed = Buffer.from(seal, "base64url");
+    const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, 12));
+    decipher.setAAD(Buffer.from(`keyprovider/file-store\n${metaLine}`));
+    decipher.setAuthTag(sealed.subarray(-16));
+    const dataKey = Buffer.concat([decipher.update(sealed.subarray(12, -16)), decipher.final()]);
+    expect(dataKey).toHaveLength(32);
+    secrets.set("the data key", needles(dataKey));
     expect(await findings(directory, secrets, 4)).toEqual([]);
 
     const { LocalKeyProvider } = await import("@keyprovider/local");
