@@ -10,6 +10,7 @@ export {
   pemEncode,
   pemLabel,
   pkcs8FromRaw,
+  rawFromPkcs8,
   rawFromSpki,
   spkiFromRaw,
   toBytes,
