@@ -19,6 +19,7 @@ describe("quickstart (pnpm demo)", () => {
       "failover",
       "AWS KMS",
       "envelope encryption",
+      "keys survive a restart",
       "teardown",
     ]);
     expect(lines.at(-1)).toBe(`all ${results.length} steps checked out`);
