@@ -6,7 +6,7 @@ import { Bench } from "tinybench";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 300);
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function throughput(name, fn) {
   const bench = new Bench({ time: TIME_MS, warmupTime: 50 });

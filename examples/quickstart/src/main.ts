@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -16,6 +17,7 @@ import {
 } from "@keyprovider/core";
 import { mergeJwks } from "@keyprovider/base";
 import awsKms from "@keyprovider/aws-kms";
+import file from "@keyprovider/file";
 import inmemory from "@keyprovider/inmemory";
 import { createJwksHandler } from "@keyprovider/jwks-http";
 import { signJwt, verifyJwt } from "@keyprovider/jwt";
@@ -27,11 +29,14 @@ import { jwtVerify } from "jose";
 /**
  * The providers by name, as an application's configuration file would name them. The KMS endpoint
  * is filled in at run time: `KMS_ENDPOINT` if set, else the project's KMS test endpoint, started here.
+ * The key store's KEK comes from the environment variable named by `store.kekEnv` (64 hex
+ * characters); without it, the demo makes a throwaway one for its throwaway store.
  */
 export const CONFIG = {
   issuer: { provider: "local" },
   secondary: { provider: "LocalKeyProvider" },
   kms: { provider: "aws-kms", options: { region: "us-east-1", aliasPrefix: "quickstart" } },
+  store: { provider: "file", kekEnv: "KEYPROVIDER_KEK" },
 } as const;
 
 /** One line per step: what was checked, and how long it took. */
@@ -154,7 +159,7 @@ export async function main(log: (line: string) => void = console.log): Promise<S
 
   try {
     const registry = createRegistry({
-      providers: [local, inmemory, remoteJwks, awsKms, mirrored],
+      providers: [local, inmemory, remoteJwks, awsKms, mirrored, file],
     });
     let issuerKeys!: KeyProvider;
     let ed!: string;
@@ -301,6 +306,25 @@ export async function main(log: (line: string) => void = console.log): Promise<S
       if (opened !== "card 4111 1111 1111 1111" || !KeyNotFoundError.isInstance(gone))
         throw new Error("wrong plaintext");
       return `a v1 ciphertext decrypts after the rotation, and fails with ${gone.code} once v1 is destroyed`;
+    });
+
+    await step("keys survive a restart", async () => {
+      const directory = join(await mkdtemp(join(tmpdir(), "keyprovider-quickstart-")), "keys");
+      cleanup.push(() => rm(join(directory, ".."), { recursive: true, force: true }));
+      const kek = process.env[CONFIG.store.kekEnv] || randomBytes(32).toString("hex");
+      const env = { ...process.env, [CONFIG.store.kekEnv]: kek };
+      const store = await registry.create(CONFIG.store.provider, { directory, kek: { key: kek } });
+      const { kid } = await store.createKey({ alg: "ES256", exportPolicy: "none" });
+      const token = await signJwt(store, kid, { sub: "user-5" }, { expiresIn: "5m" });
+      // A second process opens the same directory (KEK from its environment, never an argument),
+      // verifies this token with the key it reads from disk, and signs one with the same kid.
+      const second = fileURLToPath(new URL("../dist/second-process.js", import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, [second, directory, kid, token], {
+        env,
+      });
+      const { verified, token: answer } = JSON.parse(stdout) as { verified: string; token: string };
+      const { payload, key } = await verifyJwt(store, answer, { keys: [kid] });
+      return `a second process opened the encrypted store, verified the token (${verified}) and signed one that verifies here (sub ${String(payload.sub)}, v${key.version})`;
     });
 
     await step("teardown", async () => {
