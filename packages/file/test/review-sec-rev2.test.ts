@@ -1,0 +1,37 @@
+// Security review (rev2): failing tests for defects found in @keyprovider/file. Each test states
+// the attack, and fails on the code as reviewed. Two FileKeyProvider instances on one directory
+// stand for two processes: each has its own caches and data keys, exactly as another process would.
+import { describe, expect, it } from "vitest";
+import { FileKeyProvider } from "../src/index.js";
+import { freshProvider } from "./helpers.js";
+
+const message = new TextEncoder().encode("review");
+
+describe("review-sec rev2: a data-key rotation by another process", () => {
+  it("a key created by a process that opened the store before another process rotated the data key is readable by every other process", async () => {
+    const { provider: a, directory, kek } = await freshProvider();
+    await a.createKey({ alg: "ED25519" }); // A has the store open: it holds data key K1
+    const b = new FileKeyProvider({ directory, kek });
+    await b.rekey({ kek, rotateDataKey: true }); // B: every file moves to K2; K1 leaves the header
+    // Long after the rotation finished, A (a service that kept running) creates a key.
+    const { kid } = await a.createKey({ alg: "ED25519" });
+    const signature = await a.sign(kid, message);
+    // Any other process, or A itself after a restart, must be able to use it.
+    const restarted = new FileKeyProvider({ directory, kek });
+    expect(await restarted.verify(kid, message, signature)).toBe(true);
+  });
+
+  it("a KEK change by a process that opened the store before another process rotated the data key keeps the store readable", async () => {
+    const { provider: a, directory, kek } = await freshProvider();
+    const { kid } = await a.createKey({ alg: "ED25519" });
+    const signature = await a.sign(kid, message);
+    const b = new FileKeyProvider({ directory, kek });
+    await b.rekey({ kek, rotateDataKey: true }); // every file now sealed under K2 only
+    // Later, an operator changes the KEK through the long-running process A (it still holds K1).
+    const next = { key: new Uint8Array(32).fill(7) };
+    await a.rekey({ kek: next });
+    const reopened = new FileKeyProvider({ directory, kek: next });
+    // The store must still open and serve the key (A wrote a header holding only K1 instead).
+    expect(await reopened.verify(kid, message, signature)).toBe(true);
+  });
+});
