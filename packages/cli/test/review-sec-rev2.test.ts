@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import file from "@keyprovider/file";
+// Not a dependency of the cli package: the file provider from its workspace source, as the alias would give it.
+import file from "../../file/src/index.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { runKeyprovider } from "../src/index.js";
 
