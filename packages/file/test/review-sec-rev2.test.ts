@@ -1,6 +1,8 @@
 // Security review (rev2): failing tests for defects found in @keyprovider/file. Each test states
 // the attack, and fails on the code as reviewed. Two FileKeyProvider instances on one directory
 // stand for two processes: each has its own caches and data keys, exactly as another process would.
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileKeyProvider } from "../src/index.js";
 import { freshProvider } from "./helpers.js";
@@ -33,5 +35,26 @@ describe("review-sec rev2: a data-key rotation by another process", () => {
     const reopened = new FileKeyProvider({ directory, kek: next });
     // The store must still open and serve the key (A wrote a header holding only K1 instead).
     expect(await reopened.verify(kid, message, signature)).toBe(true);
+  });
+});
+
+describe("review-sec rev2: destroyed material and a data-key rotation", () => {
+  it("rekey({ rotateDataKey: true }) does not carry a destroyed version's record forward under the new data key", async () => {
+    const { provider, directory, kek } = await freshProvider();
+    const { kid } = await provider.createKey({ alg: "ED25519", exportPolicy: "secret_when_allowed" });
+    await provider.rotateKey(kid);
+    const v1 = join(directory, "keys", kid, "v1");
+    const record = await readFile(v1);
+    await provider.destroyKey(kid, 1);
+    // As a destroy interrupted between its commit and its tombstone leaves it (or a record restored
+    // over its tombstone): the list says destroyed, the file still holds the sealed private key.
+    await writeFile(v1, record, { mode: 0o600 });
+    // The operator rotates the data key so that the material of destroyed versions becomes useless
+    // (README, Threat model: "rekey({ kek, rotateDataKey: true }) makes them useless").
+    await new FileKeyProvider({ directory, kek }).rekey({ kek, rotateDataKey: true });
+    const meta = JSON.parse((await readFile(v1, "utf8")).split("\n")[0]!) as { type: string };
+    // Instead the destroyed record is re-encrypted under the new (and only) data key: the destroyed
+    // private key stays decryptable with the current header and KEK.
+    expect(meta.type).toBe("tombstone");
   });
 });
