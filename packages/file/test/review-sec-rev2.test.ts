@@ -1,11 +1,13 @@
 // Security review (rev2): failing tests for defects found in @keyprovider/file. Each test states
 // the attack, and fails on the code as reviewed. Two FileKeyProvider instances on one directory
 // stand for two processes: each has its own caches and data keys, exactly as another process would.
+import { Buffer } from "node:buffer";
+import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileKeyProvider } from "../src/index.js";
-import { freshProvider } from "./helpers.js";
+import { freshProvider, storeDirectory } from "./helpers.js";
 
 const message = new TextEncoder().encode("review");
 
@@ -56,5 +58,29 @@ describe("review-sec rev2: destroyed material and a data-key rotation", () => {
     // Instead the destroyed record is re-encrypted under the new (and only) data key: the destroyed
     // private key stays decryptable with the current header and KEK.
     expect(meta.type).toBe("tombstone");
+  });
+});
+
+describe("review-sec rev2: what decrypt's result carries", () => {
+  it("the plaintext decrypt returns is not a view into memory that holds the passphrase or another key's secret", async () => {
+    const directory = await storeDirectory();
+    const passphrase = "correct horse battery staple, the store's KEK";
+    const kek = { passphrase, scrypt: { N: 2 ** 15 } };
+    const hmac = new Uint8Array(randomBytes(32));
+    const setup = new FileKeyProvider({ directory, kek });
+    const { kid } = await setup.createKey({ alg: "AES256_GCM" });
+    const mac = await setup.importKey({ alg: "HMAC_SHA256", exportPolicy: "none" }, hmac);
+    const ciphertext = await setup.encrypt(kid, new TextEncoder().encode("hello"));
+    // A service starts, uses its keys, and hands a decrypted value on as an ArrayBuffer (postMessage,
+    // a WebSocket send, new Response(...), crypto.subtle.importKey("raw", ...) all take one).
+    const service = new FileKeyProvider({ directory, kek });
+    await service.sign(mac.kid, new TextEncoder().encode("x"));
+    const plaintext = await service.decrypt(kid, ciphertext);
+    const handedOn = Buffer.from(plaintext.buffer);
+    // The result is a 5-byte view into Node's shared 8 KiB Buffer pool, and that slab also holds the
+    // scrypt input (the passphrase, never zeroed) and the non-exportable HMAC key's secret.
+    expect(handedOn.includes(Buffer.from(passphrase))).toBe(false);
+    expect(handedOn.includes(Buffer.from(hmac))).toBe(false);
+    expect(plaintext.buffer.byteLength).toBe(plaintext.byteLength);
   });
 });
