@@ -8,7 +8,7 @@ import {
   type KeyProvider,
   type KeySpec,
 } from "@keyprovider/core";
-import type { DiscoveryProblem, LoadedConfig } from "@keyprovider/core/node";
+import { writeFileAtomically, type DiscoveryProblem, type LoadedConfig } from "@keyprovider/core/node";
 import {
   UsageError,
   base64urlBytes,
@@ -19,7 +19,6 @@ import {
   kidAndVersion,
   positiveInteger,
 } from "./arguments.js";
-import { writeFileAtomically } from "./atomic-write.js";
 import { ExitCode } from "./exit-code.js";
 import {
   assertPublicJwks,
@@ -446,7 +445,7 @@ const jwks: ProviderCommand = {
       assertPublicJwks(set.keys, provider.name);
       if (out === undefined) return { json: set, text: JSON.stringify(set, null, 2) };
       const path = resolve(place.cwd, out);
-      await writeFileAtomically(path, `${JSON.stringify(set, null, 2)}\n`, 0o644);
+      await writeFileAtomically(path, `${JSON.stringify(set, null, 2)}\n`, { mode: 0o644 });
       const kids = set.keys.map((key) => key.kid);
       return {
         json: { out: path, keys: kids },

@@ -11,3 +11,4 @@ export type { Environment, LoadConfigOptions, LoadedConfig, ParseConfigOptions }
 export { assertNoLiteralSecrets } from "./node/literal-secrets.js";
 export { createFromConfig } from "./node/create-from-config.js";
 export type { CreateFromConfigOptions } from "./node/create-from-config.js";
+export { writeFileAtomically } from "./node/write-file-atomically.js";

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { StoreIntegrityError, describeType, isValidKid, versionedKid } from "@keyprovider/core";
+import { writeFileAtomically } from "@keyprovider/core/node";
 import { assertOptionalVersion, assertVersion } from "@keyprovider/base";
 
 /**
@@ -259,14 +259,9 @@ export class FileMappingStore implements MappingStore {
   }
 
   async #save(table: MappingTable): Promise<void> {
-    const temporary = `${this.#path}.${randomUUID()}.tmp`;
     const body = JSON.stringify({ format: FILE_FORMAT, mappings: table.list(undefined) }, null, 2);
-    try {
-      await writeFile(temporary, `${body}\n`, { mode: 0o600, flag: "wx" });
-      await rename(temporary, this.#path);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    // Fsynced before and after the rename: a crash leaves the old mappings or the new ones, never an
+    // empty file that would stop the mirror with StoreIntegrityError.
+    await writeFileAtomically(this.#path, `${body}\n`, { mode: 0o600 });
   }
 }

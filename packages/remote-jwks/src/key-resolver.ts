@@ -1,6 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { algorithmInfo } from "@keyprovider/base";
-import { InvalidTokenError, KeyNotFoundError, parseVersionedKid, quoteForMessage } from "@keyprovider/core";
+import { InvalidTokenError, KeyNotFoundError, keyAlgFromJws, parseVersionedKid, quoteForMessage } from "@keyprovider/core";
 import type { RemoteJwksSource } from "./jwks-source.js";
 
 /**
@@ -42,7 +42,9 @@ export function createKeyResolver(source: RemoteJwksSource): RemoteJwksKeyResolv
       throw new TypeError("keyResolver: jose passes the token's protected header");
     }
     const { alg, kid: headerKid } = protectedHeader;
-    const scheme = typeof alg === "string" ? algorithmInfo(alg)?.signature?.scheme : undefined;
+    // Only JOSE names: keyprovider's own algorithm names ("ECDSA_P256_SHA256") are not a JWS alg.
+    const keyAlg = typeof alg === "string" ? keyAlgFromJws(alg) : undefined;
+    const scheme = keyAlg === undefined ? undefined : algorithmInfo(keyAlg)?.signature?.scheme;
     if (scheme === undefined || scheme === "hmac") {
       throw new InvalidTokenError(
         "alg",

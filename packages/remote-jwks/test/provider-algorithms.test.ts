@@ -84,6 +84,18 @@ describe("every JWS algorithm verifies through remote keys", () => {
   });
 });
 
+describe("keyResolver takes JOSE names only", () => {
+  it("refuses keyprovider's own algorithm names in a header, and none, before any lookup", async () => {
+    const ec = await env.issuer.createKey({ alg: "ES256" });
+    const resolve = env.provider().keyResolver();
+    for (const alg of ["ECDSA_P256_SHA256", "ED25519", "none", "HS256"]) {
+      const refused = await resolve({ alg, kid: `${ec.kid}.1` }).catch((e: unknown) => e);
+      expect(InvalidTokenError.isInstance(refused) && refused.message).toMatch(/alg/);
+    }
+    expect(await resolve({ alg: "ES256", kid: `${ec.kid}.1` })).toBeDefined();
+  });
+});
+
 describe("an RSA JWK without alg", () => {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const bare = { ...publicKey.export({ format: "jwk" }), kid: "rsa-2024", use: "sig" };
