@@ -57,6 +57,7 @@ import {
   replaceWith,
   syncDirectory,
   writeTemp,
+  type FileRead,
 } from "./lib/store-fs.js";
 import {
   EMPTY_LIST,
@@ -197,6 +198,8 @@ export class FileKeyProvider extends KeyProviderBase {
   #kek: Kek;
   readonly #paths: StorePaths;
   #keys: DataKeys | undefined;
+  /** The identity of the header file `#keys` were unlocked from: a write checks it is still current. */
+  #headerIdentity: string | undefined;
   #opening: Promise<DataKeys> | undefined;
   readonly #kids = new Map<string, KidEntry>();
   /** The tail of each kid's queue of writes in this process. */
@@ -235,9 +238,11 @@ export class FileKeyProvider extends KeyProviderBase {
    * README). With `rotateDataKey: true`, a new data key is made and every record, tombstone and
    * version list is re-encrypted under it; the old data key is then dropped from the header.
    *
-   * Other processes that have the store open keep working with the data key they hold. A data-key
-   * rotation should run while no other process writes to the store; run it again if it was
-   * interrupted (the header keeps the old data key until every file has moved to the new one).
+   * Other processes that have the store open keep working: each write checks the header on disk
+   * and unlocks it again if another process rekeyed, so new files are sealed under the current data
+   * key. A data-key rotation should run while no other process is in the middle of a write; run it
+   * again if it was interrupted (the header keeps the old data key until every file has moved to
+   * the new one).
    *
    * @example
    * ```ts
@@ -257,7 +262,9 @@ export class FileKeyProvider extends KeyProviderBase {
       assertOptionalBoolean(rotateDataKey, "rekey options.rotateDataKey");
       await this.#unlock();
       await this.#exclusively(async () => {
-        const keys = this.#keys!;
+        // The data keys the header on disk holds, not the ones this process unlocked: another
+        // process may have rotated the data key since.
+        const keys = await this.#currentKeys(signal);
         if (rotateDataKey !== true) {
           await this.#writeHeader(next, keys, signal);
           this.#kek = next;
@@ -271,7 +278,6 @@ export class FileKeyProvider extends KeyProviderBase {
         };
         await this.#writeHeader(next, both, signal);
         this.#kek = next;
-        this.#keys = both;
         await this.#resealAll(both);
         const only: DataKeys = {
           storeId: keys.storeId,
@@ -279,7 +285,6 @@ export class FileKeyProvider extends KeyProviderBase {
           keys: new Map([[fresh.id, fresh.key]]),
         };
         await this.#writeHeader(next, only, signal);
-        this.#keys = only;
       });
     });
   }
@@ -411,6 +416,7 @@ export class FileKeyProvider extends KeyProviderBase {
         throw new StoreIntegrityError(`The key store ${paths.root} has no header`, { record: "header" });
     }
     const keys = await unlockHeader(header.bytes, this.#kek, paths.root, undefined);
+    this.#headerIdentity = header.identity;
     // Unlocked: only now is anything written (missing directories, cleaning of leftovers).
     await this.#prepareDirectories();
     await removeStaleTemps(paths.tmp);
@@ -439,6 +445,7 @@ export class FileKeyProvider extends KeyProviderBase {
     }
     if (!claimed) return undefined;
     await syncDirectory(paths.root);
+    this.#headerIdentity = peekIdentity(paths.header, "header");
     return keys;
   }
 
@@ -575,12 +582,51 @@ export class FileKeyProvider extends KeyProviderBase {
     let key = this.#keys?.keys.get(id);
     if (key === undefined) {
       const header = readStoreFile(this.#paths.header, "header");
-      if (header !== undefined) {
-        this.#keys = await unlockHeader(header.bytes, this.#kek, this.#paths.root, undefined);
-        key = this.#keys.keys.get(id);
-      }
+      if (header !== undefined) key = (await this.#unlockAgain(header, undefined)).keys.get(id);
     }
     return key ?? corrupt(display, "is sealed with a data key the store header does not hold");
+  }
+
+  /** Unlock a header read from disk again, and make its data keys the ones this process uses. */
+  async #unlockAgain(header: FileRead, signal: AbortSignal | undefined): Promise<DataKeys> {
+    const keys = await unlockHeader(header.bytes, this.#kek, this.#paths.root, signal);
+    this.#keys = keys;
+    this.#headerIdentity = header.identity;
+    return keys;
+  }
+
+  /**
+   * The data keys of the header on disk. Another process may have rotated the data key since this
+   * one unlocked the store (its old data key then left the header): the header's identity, one
+   * `lstat`, shows it, and the header is unlocked again.
+   */
+  async #currentKeys(signal: AbortSignal | undefined): Promise<DataKeys> {
+    const keys = await this.#unlock();
+    if (peekIdentity(this.#paths.header, "header") === this.#headerIdentity) return keys;
+    const header = readStoreFile(this.#paths.header, "header");
+    if (header === undefined) {
+      throw new StoreIntegrityError(`The key store ${this.#paths.root} has lost its header`, {
+        record: "header",
+      });
+    }
+    return this.#unlockAgain(header, signal);
+  }
+
+  /**
+   * The data key new files are sealed with: the current key of the header on disk. A key this
+   * process holds but the header no longer does is never used: files sealed with it would be
+   * unreadable to every other process.
+   */
+  async #sealingKey(): Promise<{ readonly id: string; readonly key: KeyObject }> {
+    const keys = await this.#currentKeys(undefined);
+    const key = keys.keys.get(keys.current);
+    if (key === undefined) {
+      throw new StoreIntegrityError(
+        `The key store header of ${this.#paths.root} does not hold its own current data key; nothing was written`,
+        { record: "header" },
+      );
+    }
+    return { id: keys.current, key };
   }
 
   // ---- writing ----------------------------------------------------------------------------------
@@ -629,15 +675,12 @@ export class FileKeyProvider extends KeyProviderBase {
     kid: string,
     decide: (list: VersionList) => VersionList | undefined,
   ): Promise<VersionList | undefined> {
-    const keys = this.#keys!;
     for (;;) {
       const entry = await this.#kid(kid);
       const next = decide(entry?.list ?? EMPTY_LIST);
       if (next === undefined) return undefined;
-      const temp = await writeTemp(
-        this.#paths.tmp,
-        listFile(kid, next, keys.current, keys.keys.get(keys.current)!),
-      );
+      const sealing = await this.#sealingKey();
+      const temp = await writeTemp(this.#paths.tmp, listFile(kid, next, sealing.id, sealing.key));
       let claimed: boolean;
       try {
         claimed = await claimName(temp, this.#paths.list(kid, next.seq));
@@ -656,7 +699,6 @@ export class FileKeyProvider extends KeyProviderBase {
   async #addVersion(request: NewVersion): Promise<VersionRecord> {
     const { kid } = request;
     return this.#write(kid, async () => {
-      const keys = this.#keys!;
       const paths = this.#paths;
       const dir = paths.kid(kid);
       if (await makeDirectory(dir)) {
@@ -692,10 +734,8 @@ export class FileKeyProvider extends KeyProviderBase {
           secretKey: request.secretKey,
           scopedId,
         };
-        const temp = await writeTemp(
-          paths.tmp,
-          recordFile(input, keys.current, keys.keys.get(keys.current)!),
-        );
+        const sealing = await this.#sealingKey();
+        const temp = await writeTemp(paths.tmp, recordFile(input, sealing.id, sealing.key));
         let claimed: boolean;
         try {
           claimed = await claimName(temp, paths.version(kid, version));
@@ -737,9 +777,9 @@ export class FileKeyProvider extends KeyProviderBase {
    */
   async #shred(kid: string, versions: readonly number[]): Promise<void> {
     if (versions.length === 0) return;
-    const keys = this.#keys!;
+    const sealing = await this.#sealingKey();
     for (const version of versions) {
-      const bytes = tombstoneFile(kid, version, keys.current, keys.keys.get(keys.current)!);
+      const bytes = tombstoneFile(kid, version, sealing.id, sealing.key);
       const temp = await writeTemp(this.#paths.tmp, bytes);
       try {
         await replaceWith(temp, this.#paths.version(kid, version));
@@ -805,6 +845,8 @@ export class FileKeyProvider extends KeyProviderBase {
       throw error;
     }
     await syncDirectory(this.#paths.root);
+    this.#keys = keys;
+    this.#headerIdentity = peekIdentity(this.#paths.header, "header");
   }
 
   /** Re-encrypt every version file and the newest version list of every kid under the current data key. */
