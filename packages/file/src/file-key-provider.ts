@@ -862,18 +862,29 @@ export class FileKeyProvider extends KeyProviderBase {
         .filter((seq) => seq !== undefined)
         .map(Number);
       const newest = Math.max(0, ...lists);
+      // Destroyed versions are tombstoned, never re-encrypted: a record a crash left behind (or
+      // copied back over its tombstone) must not become readable under the new data key.
+      const destroyed = newest === 0 ? [] : ((await this.#readList(kid, newest))?.destroyed ?? []);
       for (const name of names) {
         const isList = LIST_NAME.exec(name);
         if (isList !== null && Number(isList[1]) !== newest) {
           await emptyQuietly(`${dir}/${name}`);
           continue;
         }
-        if (isList === null && VERSION_NAME.exec(name) === null) continue;
+        const isVersion = VERSION_NAME.exec(name);
+        if (isList === null && isVersion === null) continue;
         const display = `keys/${kid}/${name}`;
         const read = readStoreFile(`${dir}/${name}`, display);
         if (read === undefined) continue;
         const file = parseFile(read.bytes, display);
         const id = metaString(file, "key", display);
+        const version = isVersion === null ? 0 : Number(isVersion[1]);
+        if (destroyed.includes(version) && (file.meta["type"] !== "tombstone" || id !== keys.current)) {
+          const temp = await writeTemp(this.#paths.tmp, tombstoneFile(kid, version, keys.current, current));
+          await replaceWith(temp, `${dir}/${name}`);
+          this.#kids.get(kid)?.records.delete(version);
+          continue;
+        }
         if (id === keys.current) continue;
         const plaintext = openFile(file, await this.#keyFor(file, display), display);
         try {
