@@ -43,7 +43,11 @@ function keyFromText(text: string): Uint8Array {
       "FileKeyProvider kek.key from configuration must be 32 bytes written as 64 hex characters or in base64",
     );
   }
-  return new Uint8Array(bytes);
+  try {
+    return new Uint8Array(bytes);
+  } finally {
+    bytes.fill(0); // decoded into Node's shared Buffer pool: leave no copy there
+  }
 }
 
 async function optionsFromConfig(

@@ -60,19 +60,22 @@ export function scryptProblem({ N, r, p }: Scrypt): string | undefined {
 }
 
 async function deriveKey(passphrase: string, salt: Uint8Array, { N, r, p }: Scrypt): Promise<KeyObject> {
-  const derived = await new Promise<Buffer>((resolve, reject) => {
-    scrypt(
-      passphrase.normalize("NFC"),
-      salt,
-      KEY_BYTES,
-      { N, r, p, maxmem: 128 * r * (N + p + 2) + 2 ** 20 },
-      (error, key) => (error === null ? resolve(key) : reject(error)),
-    );
-  });
+  // The passphrase's bytes get memory of their own, zeroed after use: a string given to scrypt is
+  // encoded into Node's shared Buffer pool, whose slabs other Buffers (a decrypt's result) share.
+  const normalized = passphrase.normalize("NFC");
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(normalized, "utf8"));
+  bytes.write(normalized, "utf8");
+  let derived: Buffer | undefined;
   try {
+    derived = await new Promise<Buffer>((resolve, reject) => {
+      scrypt(bytes, salt, KEY_BYTES, { N, r, p, maxmem: 128 * r * (N + p + 2) + 2 ** 20 }, (error, key) =>
+        error === null ? resolve(key) : reject(error),
+      );
+    });
     return createSecretKey(derived);
   } finally {
-    derived.fill(0);
+    bytes.fill(0);
+    derived?.fill(0);
   }
 }
 
@@ -154,7 +157,14 @@ export class Kek {
       if (key.byteLength !== KEY_BYTES) {
         throw new RangeError(`${name}.key must be 32 bytes (an AES-256 key), got ${key.byteLength}`);
       }
-      return new Kek({ type: "key", key: createSecretKey(Buffer.from(key)) });
+      // A copy of its own (not in Node's shared Buffer pool), zeroed once the KeyObject holds it.
+      const copy = Buffer.allocUnsafeSlow(KEY_BYTES);
+      copy.set(key);
+      try {
+        return new Kek({ type: "key", key: createSecretKey(copy) });
+      } finally {
+        copy.fill(0);
+      }
     }
     const provider = kek["provider"] as Partial<KeyProvider> | undefined;
     if (
