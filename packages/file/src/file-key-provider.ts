@@ -708,67 +708,99 @@ export class FileKeyProvider extends KeyProviderBase {
       } else {
         checkDirectory(dir, `keys/${kid}`);
       }
-      const current = (await this.#kid(kid))?.list ?? EMPTY_LIST;
-      assertAlive(kid, current, request.life);
       const scopedId = b64url(randomBytes(32));
-      let version = request.version ?? current.highest + 1;
-      let input: RecordInput;
       for (;;) {
-        if (
-          request.version !== undefined &&
-          (current.live.includes(version) || current.destroyed.includes(version))
-        ) {
-          throw new KeyExistsError(kid, version, { retired: current.destroyed.includes(version) });
-        }
-        if (version > MAX_KEY_VERSION) {
-          throw new RangeError(
-            `Key ${quoteForMessage(kid)} has used every version number up to ${MAX_KEY_VERSION}`,
-          );
-        }
-        request.signal?.throwIfAborted();
-        input = {
-          kid,
-          version,
-          spec: request.spec,
-          publicKey: request.publicKey,
-          secretKey: request.secretKey,
-          scopedId,
-        };
-        const sealing = await this.#sealingKey();
-        const temp = await writeTemp(paths.tmp, recordFile(input, sealing.id, sealing.key));
-        let claimed: boolean;
+        const current = (await this.#kid(kid))?.list ?? EMPTY_LIST;
+        assertAlive(kid, current, request.life);
+        const { input, identity } = await this.#claim(request, current, scopedId);
+        const display = `keys/${kid}/v${input.version}`;
+        await syncDirectory(dir);
         try {
-          claimed = await claimName(temp, paths.version(kid, version));
-        } finally {
-          await removeQuietly(temp);
+          await this.#commit(kid, (list) => {
+            assertAlive(kid, list, request.life);
+            return withVersion(list, kid, input.version, request.activate);
+          });
+        } catch (error) {
+          // Claimed but never listed: leave no material behind. A number another writer listed as
+          // destroyed (it judged this claim abandoned: this writer stalled past the grace period)
+          // is given up, and the next free one claimed.
+          if ((await this.#kid(kid))?.list.live.includes(input.version) !== true)
+            await this.#shred(kid, [input.version]);
+          if (
+            KeyExistsError.isInstance(error) &&
+            error.version === input.version &&
+            request.version === undefined
+          )
+            continue;
+          throw error;
         }
-        if (claimed) break;
-        if (request.version !== undefined) {
-          const retired = (await this.#kid(kid))?.list.destroyed.includes(version) === true;
-          throw new KeyExistsError(kid, version, { retired });
+        if (peekIdentity(paths.version(kid, input.version), display) !== identity) {
+          // The record this writer linked was replaced before its commit: take the version back.
+          await this.#commit(kid, (list) =>
+            list.live.includes(input.version) ? withoutVersions(list, input.version) : undefined,
+          );
+          await this.#shred(kid, [input.version]);
+          if (request.version === undefined) continue;
+          throw new KeyExistsError(kid, input.version, { retired: true });
         }
-        await this.#shredIfAbandoned(kid, version);
-        version += 1;
+        const record = versionRecord(input);
+        const entry = this.#kids.get(kid);
+        entry?.records.set(input.version, { identity, checkedAt: entry.list.seq, record });
+        return record;
       }
-      await syncDirectory(dir);
-      try {
-        await this.#commit(kid, (list) => {
-          assertAlive(kid, list, request.life);
-          return withVersion(list, input.version, request.activate);
-        });
-      } catch (error) {
-        await this.#shred(kid, [input.version]); // claimed but never listed: leave no material behind
-        throw error;
-      }
-      const record = versionRecord(input);
-      const entry = this.#kids.get(kid);
-      entry?.records.set(input.version, {
-        identity: peekIdentity(paths.version(kid, input.version), `keys/${kid}/v${input.version}`),
-        checkedAt: entry.list.seq,
-        record,
-      });
-      return record;
     });
+  }
+
+  /**
+   * Claim the record file of a new version: `request.version`, or the first free number above
+   * `current.highest`. Returns what was written and the identity of the file this writer linked.
+   */
+  async #claim(
+    request: NewVersion,
+    current: VersionList,
+    scopedId: string,
+  ): Promise<{ readonly input: RecordInput; readonly identity: string | undefined }> {
+    const { kid } = request;
+    const paths = this.#paths;
+    let version = request.version ?? current.highest + 1;
+    for (;;) {
+      if (
+        request.version !== undefined &&
+        (current.live.includes(version) || current.destroyed.includes(version))
+      ) {
+        throw new KeyExistsError(kid, version, { retired: current.destroyed.includes(version) });
+      }
+      if (version > MAX_KEY_VERSION) {
+        throw new RangeError(
+          `Key ${quoteForMessage(kid)} has used every version number up to ${MAX_KEY_VERSION}`,
+        );
+      }
+      request.signal?.throwIfAborted();
+      const input: RecordInput = {
+        kid,
+        version,
+        spec: request.spec,
+        publicKey: request.publicKey,
+        secretKey: request.secretKey,
+        scopedId,
+      };
+      const sealing = await this.#sealingKey();
+      const temp = await writeTemp(paths.tmp, recordFile(input, sealing.id, sealing.key));
+      let claimed: boolean;
+      try {
+        claimed = await claimName(temp, paths.version(kid, version));
+      } finally {
+        await removeQuietly(temp);
+      }
+      if (claimed)
+        return { input, identity: peekIdentity(paths.version(kid, version), `keys/${kid}/v${version}`) };
+      if (request.version !== undefined) {
+        const retired = (await this.#kid(kid))?.list.destroyed.includes(version) === true;
+        throw new KeyExistsError(kid, version, { retired });
+      }
+      await this.#shredIfAbandoned(kid, version);
+      version += 1;
+    }
   }
 
   /**
@@ -823,15 +855,20 @@ export class FileKeyProvider extends KeyProviderBase {
   /**
    * A number whose record file exists but that no list mentions is either being committed by
    * another writer right now or was claimed by a process that died before committing it. Past the
-   * grace period it is the latter: its material is removed (the number stays taken).
+   * grace period it is taken for the latter: the number is first committed as destroyed, then its
+   * material removed. A writer that was only stalled then finds its number destroyed when it
+   * commits, and takes another: a version is never listed live over a tombstone.
    */
   async #shredIfAbandoned(kid: string, version: number): Promise<void> {
     const path = this.#paths.version(kid, version);
     const stats = await stat(path).catch(() => undefined);
     if (stats === undefined || Date.now() - stats.mtimeMs <= TEMP_GRACE_MS) return;
-    const list = (await this.#kid(kid))?.list ?? EMPTY_LIST;
-    if (list.live.includes(version) || list.destroyed.includes(version)) return;
-    await this.#shred(kid, [version]);
+    const destroyed = await this.#commit(kid, (list) =>
+      list.live.includes(version) || list.destroyed.includes(version)
+        ? undefined
+        : withoutVersions(list, version),
+    );
+    if (destroyed !== undefined) await this.#shred(kid, [version]);
   }
 
   // ---- rekey ------------------------------------------------------------------------------------

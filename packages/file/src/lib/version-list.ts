@@ -3,6 +3,7 @@
 // exclusive link, so concurrent writers (threads of one process or several processes) are ordered,
 // and a record copied back over its tombstone stays destroyed: the list says so.
 import type { KeyObject } from "node:crypto";
+import { KeyExistsError } from "@keyprovider/core";
 import { corrupt, metaInteger, metaIntegers, metaString, sealFile, type StoreFile } from "./sealed-file.js";
 import { STORE_FORMAT } from "./sealed-file.js";
 
@@ -38,7 +39,12 @@ const ascending = (values: Iterable<number>) => [...new Set(values)].sort((a, b)
  * Add a live version. It becomes primary when it is the kid's only live version, or when `activate`
  * is set and it is newer than the primary; otherwise it is staged (or back-filled).
  */
-export function withVersion(list: VersionList, version: number, activate: boolean): VersionList {
+export function withVersion(list: VersionList, kid: string, version: number, activate: boolean): VersionList {
+  // A number is listed once: live, or destroyed for good. A writer whose number another writer has
+  // destroyed meanwhile (it judged the claim abandoned and shredded its record) gets this error.
+  if (list.live.includes(version) || list.destroyed.includes(version)) {
+    throw new KeyExistsError(kid, version, { retired: list.destroyed.includes(version) });
+  }
   const first = list.live.length === 0;
   return {
     seq: list.seq + 1,
@@ -51,8 +57,9 @@ export function withVersion(list: VersionList, version: number, activate: boolea
 }
 
 /**
- * Destroy one live version, or all (`undefined`). When the primary goes, the newest older live
- * version becomes primary, or else the oldest newer one.
+ * Destroy one version, or all live ones (`undefined`). When the primary goes, the newest older live
+ * version becomes primary, or else the oldest newer one. A number no list mentions yet (a claim
+ * judged abandoned) is recorded as destroyed, so no writer can list it live afterwards.
  */
 export function withoutVersions(list: VersionList, version: number | undefined): VersionList {
   const gone = version === undefined ? list.live : [version];
@@ -60,7 +67,14 @@ export function withoutVersions(list: VersionList, version: number | undefined):
   let primary = list.primary;
   if (live.length === 0) primary = 0;
   else if (gone.includes(primary)) primary = live.filter((v) => v < list.primary).at(-1) ?? live[0]!;
-  return { ...list, seq: list.seq + 1, primary, live, destroyed: ascending([...list.destroyed, ...gone]) };
+  return {
+    ...list,
+    seq: list.seq + 1,
+    highest: Math.max(list.highest, ...gone),
+    primary,
+    live,
+    destroyed: ascending([...list.destroyed, ...gone]),
+  };
 }
 
 /** Make a live version primary. */
