@@ -8,6 +8,7 @@ import {
   KeyNotFoundError,
   ProviderFeature,
   StoreIntegrityError,
+  StoreUnlockError,
   describeType,
   isValidKid,
   quoteForMessage,
@@ -30,7 +31,14 @@ import {
 } from "@keyprovider/base";
 import type { FileKek } from "./kek.js";
 import { Kek } from "./lib/kek.js";
-import { headerBytes, newDataKey, newStoreId, unlockHeader, type DataKeys } from "./lib/header.js";
+import {
+  headerBytes,
+  headerKeyIds,
+  newDataKey,
+  newStoreId,
+  unlockHeader,
+  type DataKeys,
+} from "./lib/header.js";
 import {
   recordFile,
   readRecord,
@@ -609,7 +617,27 @@ export class FileKeyProvider extends KeyProviderBase {
         record: "header",
       });
     }
-    return this.#unlockAgain(header, signal);
+    try {
+      return await this.#unlockAgain(header, signal);
+    } catch (error) {
+      if (!StoreUnlockError.isInstance(error)) throw error;
+    }
+    // Another process changed the KEK to one this process does not hold. As long as the header
+    // names only data keys this process holds, with the same current one, it keeps working with them.
+    const { storeId, ids } = headerKeyIds(header.bytes, this.#paths.root);
+    if (storeId !== keys.storeId || ids[0] !== keys.current || !ids.every((id) => keys.keys.has(id))) {
+      throw new StoreUnlockError(
+        `The key store ${this.#paths.root} was rekeyed by another process to a key-encryption key and data key this process does not hold; nothing was written. Open it again with the new KEK`,
+      );
+    }
+    const held: DataKeys = {
+      storeId,
+      current: keys.current,
+      keys: new Map(ids.map((id) => [id, keys.keys.get(id)!])),
+    };
+    this.#keys = held;
+    this.#headerIdentity = header.identity;
+    return held;
   }
 
   /**

@@ -4,7 +4,7 @@ import { createSecretKey, type KeyObject } from "node:crypto";
 import { StoreIntegrityError } from "@keyprovider/core";
 import { b64url, randomBytes } from "@keyprovider/base";
 import type { Kek } from "./kek.js";
-import { STORE_FORMAT, assembleFile, fileAad, metaLineOf, parseFile } from "./sealed-file.js";
+import { STORE_FORMAT, assembleFile, fileAad, metaLineOf, parseFile, type StoreFile } from "./sealed-file.js";
 
 const DATA_KEY_BYTES = 32;
 const HEADER = "header";
@@ -59,13 +59,14 @@ export async function headerBytes(
   }
 }
 
-/** Unlock a header's data keys with `kek`. */
-export async function unlockHeader(
+/**
+ * The store id and data key ids a header names, the current first, read without the KEK (so not
+ * authenticated: only ever used to decide not to write).
+ */
+export function headerKeyIds(
   bytes: Uint8Array,
-  kek: Kek,
   display: string,
-  signal: AbortSignal | undefined,
-): Promise<DataKeys> {
+): { readonly file: StoreFile; readonly storeId: string; readonly ids: readonly string[] } {
   const file = parseFile(bytes, HEADER);
   const { meta } = file;
   const ids = meta["keys"];
@@ -82,6 +83,18 @@ export async function unlockHeader(
       record: HEADER,
     });
   }
+  return { file, storeId, ids: ids as string[] };
+}
+
+/** Unlock a header's data keys with `kek`. */
+export async function unlockHeader(
+  bytes: Uint8Array,
+  kek: Kek,
+  display: string,
+  signal: AbortSignal | undefined,
+): Promise<DataKeys> {
+  const { file, storeId, ids } = headerKeyIds(bytes, display);
+  const { meta } = file;
   const plaintext = await kek.unwrap(meta["kek"], file.body, fileAad(file.metaLine), display, signal);
   try {
     if (plaintext.byteLength !== DATA_KEY_BYTES * ids.length) {
@@ -90,10 +103,10 @@ export async function unlockHeader(
       });
     }
     const keys = new Map<string, KeyObject>();
-    (ids as string[]).forEach((id, i) => {
+    ids.forEach((id, i) => {
       keys.set(id, createSecretKey(plaintext.subarray(i * DATA_KEY_BYTES, (i + 1) * DATA_KEY_BYTES)));
     });
-    return { storeId, current: ids[0] as string, keys };
+    return { storeId, current: ids[0]!, keys };
   } finally {
     plaintext.fill(0);
   }
