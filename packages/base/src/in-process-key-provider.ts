@@ -10,7 +10,7 @@ import {
   type VersionRecord,
 } from "./key-provider-base.js";
 import { generateKeys } from "./key-generation.js";
-import { randomBytes } from "./random.js";
+import { publicRandomBytes } from "./random.js";
 import { VersionStore } from "./version-store.js";
 
 /**
@@ -106,5 +106,5 @@ export abstract class InProcessKeyProvider extends KeyProviderBase {
 
 /** A random identifier for a version whose fingerprint must not be a hash of its secret. */
 function scopedId(): string {
-  return b64url(randomBytes(32));
+  return b64url(publicRandomBytes(32));
 }

@@ -15,7 +15,7 @@ import {
 } from "node:crypto";
 import { DecryptionError, InvalidKeyMaterialError, type KeyAlg } from "@keyprovider/core";
 import { ALGORITHMS } from "./algorithms.js";
-import { randomBytes } from "./random.js";
+import { publicRandomBytes } from "./random.js";
 
 const GCM_NONCE_BYTES = 12;
 const GCM_TAG_BYTES = 16;
@@ -90,7 +90,7 @@ export function aesGcmSeal(
   plaintext: Uint8Array,
   aad: Uint8Array,
 ): { readonly nonce: Uint8Array; readonly body: Uint8Array } {
-  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const nonce = publicRandomBytes(GCM_NONCE_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: GCM_TAG_BYTES });
   cipher.setAAD(aad);
   const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { getRandomValues } from "node:crypto";
+import { getRandomValues, randomFillSync } from "node:crypto";
 import { LIMITS } from "@keyprovider/core";
 import { assertLength } from "./guards.js";
 
@@ -25,5 +25,37 @@ export function randomBytes(n: number): Uint8Array {
  * ```
  */
 export function newKid(): string {
-  return Buffer.from(getRandomValues(new Uint8Array(16))).toString("hex");
+  const bytes = publicRandomBytes(16);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+/** Bytes drawn from the CSPRNG per refill of the pool of public random values. */
+const POOL_BYTES = 4096;
+/** Larger requests bypass the pool. */
+const POOL_MAX_REQUEST = 64;
+let pool = new Uint8Array(0);
+let poolOffset = 0;
+
+/**
+ * `n` CSPRNG bytes for values that are published anyway — GCM nonces, kids, provider-scoped ids —
+ * served from a pool filled 4 KiB at a time, because each call into the CSPRNG costs about as much
+ * as encrypting a kilobyte. Never use it for keys or other secrets: those come from
+ * {@link randomBytes}, one CSPRNG call each, and are never held in a buffer before use. Each byte
+ * is handed out once and erased from the pool as it is taken.
+ *
+ * @example
+ * ```ts
+ * const nonce = publicRandomBytes(12);
+ * ```
+ */
+export function publicRandomBytes(n: number): Uint8Array {
+  if (n > POOL_MAX_REQUEST) return randomBytes(n);
+  if (poolOffset + n > pool.length) {
+    pool = randomFillSync(new Uint8Array(POOL_BYTES));
+    poolOffset = 0;
+  }
+  const taken = pool.slice(poolOffset, poolOffset + n);
+  pool.fill(0, poolOffset, poolOffset + n);
+  poolOffset += n;
+  return taken;
 }
