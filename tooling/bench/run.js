@@ -2,7 +2,7 @@
 // Every module in cases/ (in file-name order) records its comparisons; the run then writes
 // docs/benchmarks.md and docs/benchmarks.json.
 //
-//   pnpm bench                          every case, 5 rounds × 200 ms per side
+//   pnpm bench                          every case, 5 rounds × 150 ms per side
 //   node tooling/bench/run.js --quick   a smoke test (1 short round, smaller sizes)
 //   node tooling/bench/run.js --only jwt --out /tmp/bench
 //   BENCH_ROUNDS=9 BENCH_TIME_MS=500 pnpm bench

@@ -32,6 +32,16 @@ export default async function jwkCases(bench) {
     });
   }
 
+  // The floor of any Promise-returning lookup: an async function handing back a cached object.
+  const { publicKey: edPublic } = generateKeyPairSync("ed25519");
+  const cached = await exportJWK(edPublic);
+  await section.compare({
+    operation: "(floor) an async function returning a cached JWK",
+    ours: async () => cached,
+    baseline: () => exportJWK(edPublic),
+    baselineName: "jose exportJWK of an Ed25519 KeyObject",
+  });
+
   const jwk = { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" };
   await section.compare({
     operation: "jwkThumbprint (RFC 7638) of an Ed25519 JWK",

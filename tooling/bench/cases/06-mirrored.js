@@ -36,6 +36,19 @@ export default async function mirroredCases(bench) {
     });
   }
 
+  // The floor of any wrapper that checks its arguments and awaits the primary (what a mirror must do
+  // at the least): one async function, kid check and await, no failover logic.
+  const wrapped = async (id) => {
+    if (typeof id !== "string") throw new TypeError("kid");
+    return await primary.getPublicJwk(id);
+  };
+  await section.compare({
+    operation: "(floor) one async layer over the primary's getPublicJwk",
+    ours: () => wrapped(kid),
+    baseline: () => primary.getPublicJwk(kid),
+    baselineName: "the primary alone",
+  });
+
   // Failover: the primary rejects everything; reads are served by the secondary's copy.
   const down = createFaultInjector(new LocalKeyProvider());
   const secondary = new LocalKeyProvider();
