@@ -43,6 +43,8 @@ export type VersionStoreToken = object;
  */
 export class VersionStore<T> {
   readonly #keys = new Map<string, Entry<T>>();
+  /** Every kid, sorted; kept until a kid is added or removed (jwks() lists them on every call). */
+  #sortedKids: readonly string[] | undefined;
 
   /** Whether the kid exists (has at least one version). */
   has(kid: string): boolean {
@@ -95,9 +97,8 @@ export class VersionStore<T> {
 
   /** Kids, sorted, optionally only those starting with `prefix`. */
   kids(prefix = ""): string[] {
-    const kids: string[] = [];
-    for (const kid of this.#keys.keys()) if (kid.startsWith(prefix)) kids.push(kid);
-    return kids.sort();
+    this.#sortedKids ??= [...this.#keys.keys()].sort();
+    return prefix === "" ? [...this.#sortedKids] : this.#sortedKids.filter((kid) => kid.startsWith(prefix));
   }
 
   /** The current life of `kid`, for {@link add}'s `expected`; `KeyNotFoundError` if there is none. */
@@ -132,6 +133,7 @@ export class VersionStore<T> {
     if (entry?.retired.has(chosen)) throw new KeyExistsError(kid, chosen, { retired: true });
     const record = make(chosen);
     if (entry === undefined) {
+      this.#sortedKids = undefined;
       this.#keys.set(kid, {
         versions: new Map([[chosen, record]]),
         retired: new Set(),
@@ -154,16 +156,21 @@ export class VersionStore<T> {
   delete(kid: string, version?: number): boolean {
     const entry = this.#keys.get(kid);
     if (entry === undefined) return false;
-    if (version === undefined) return this.#keys.delete(kid);
+    if (version === undefined) return this.#forget(kid);
     const removed = entry.versions.delete(version);
     if (removed) entry.retired.add(version);
     if (entry.versions.size === 0) {
-      this.#keys.delete(kid);
+      this.#forget(kid);
     } else if (removed && version === entry.primary) {
       const live = [...entry.versions.keys()].sort((a, b) => a - b);
       entry.primary = live.filter((v) => v < version).at(-1) ?? live[0]!;
     }
     return removed;
+  }
+
+  #forget(kid: string): boolean {
+    this.#sortedKids = undefined;
+    return this.#keys.delete(kid);
   }
 
   #entry(kid: string): Entry<T> {
