@@ -105,12 +105,12 @@ async function batched(fn) {
 }
 
 /** Milliseconds per call of `fn`: the median iteration of one tinybench run, divided by its batch. */
-async function timePerCall(name, fn, settings, scale = 1) {
+async function timePerCall(name, fn, settings, scale = 1, iterations = settings.quick ? 2 : 5) {
   const { batch, run } = await batched(fn);
   const bench = new Bench({
     time: settings.timeMs * scale,
     warmupTime: settings.warmupMs,
-    iterations: settings.quick ? 2 : 5,
+    iterations,
     warmupIterations: 1,
     throws: true,
   });
@@ -173,10 +173,11 @@ class Section {
   /**
    * Time our call against a baseline.
    * @param {{ operation: string, ours: () => unknown, baseline: () => unknown, baselineName: string,
-   *   oursName?: string, target?: { text: string, met: (row: object) => boolean }, timeScale?: number }} pair
+   *   oursName?: string, target?: { text: string, met: (row: object) => boolean }, timeScale?: number,
+   *   slow?: boolean }} pair `slow`: an operation of a second or so, timed in at most 3 rounds of 2 calls a side
    */
-  async compare({ operation, ours, baseline, baselineName, oursName, target, timeScale = 1 }) {
-    const measured = await this.measurePair(operation, ours, baseline, baselineName, timeScale);
+  async compare({ operation, ours, baseline, baselineName, oursName, target, timeScale = 1, slow = false }) {
+    const measured = await this.measurePair(operation, ours, baseline, baselineName, timeScale, slow);
     const row = {
       kind: "time",
       operation,
@@ -191,15 +192,17 @@ class Section {
    * Time two functions in alternating rounds without recording a row: the median ms per call of
    * each, the per-round ratios (ours ÷ baseline) and their median.
    */
-  async measurePair(operation, ours, baseline, baselineName, timeScale = 1) {
+  async measurePair(operation, ours, baseline, baselineName, timeScale = 1, slow = false) {
     const oursMs = [];
     const baseMs = [];
-    const { rounds } = this.settings;
+    const rounds = slow ? Math.min(3, this.settings.rounds) : this.settings.rounds;
+    const iterations = slow ? 2 : undefined;
     for (let round = 0; round < rounds; round += 1) {
       const order = round % 2 === 0 ? ["ours", "baseline"] : ["baseline", "ours"];
       for (const side of order) {
-        if (side === "ours") oursMs.push(await timePerCall(operation, ours, this.settings, timeScale));
-        else baseMs.push(await timePerCall(baselineName, baseline, this.settings, timeScale));
+        const [name, fn, into] =
+          side === "ours" ? [operation, ours, oursMs] : [baselineName, baseline, baseMs];
+        into.push(await timePerCall(name, fn, this.settings, timeScale, iterations));
       }
     }
     const ratios = oursMs.map((value, i) => value / baseMs[i]);

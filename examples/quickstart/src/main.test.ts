@@ -18,7 +18,9 @@ describe("quickstart (pnpm demo)", () => {
       "rotation without breaking verifiers",
       "failover",
       "AWS KMS",
+      "keyprovider from the shell",
       "envelope encryption",
+      "keys survive a restart",
       "teardown",
     ]);
     expect(lines.at(-1)).toBe(`all ${results.length} steps checked out`);
@@ -34,5 +36,19 @@ describe("quickstart (pnpm demo)", () => {
       },
     );
     expect(stdout).toMatch(/all \d+ steps checked out\n$/);
+  }, 120_000);
+
+  it("exits 1, naming the step, when a step does not check out (here: KMS_ENDPOINT points nowhere)", async () => {
+    const failure = await promisify(execFile)(
+      process.execPath,
+      [join(import.meta.dirname, "../dist/main.js")],
+      {
+        env: { ...process.env, KMS_ENDPOINT: "http://127.0.0.1:9", AWS_MAX_ATTEMPTS: "1" },
+      },
+    ).catch((error: unknown) => error as { code: number; stdout: string });
+    expect("code" in failure ? failure.code : 0).toBe(1);
+    expect(failure.stdout).toMatch(/^✗ AWS KMS: /m);
+    expect(failure.stdout).toMatch(/^✓ envelope encryption: /m);
+    expect(failure.stdout).toMatch(/\d+ of \d+ steps failed\n$/);
   }, 120_000);
 });

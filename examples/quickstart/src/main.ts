@@ -1,6 +1,14 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import { pathToFileURL } from "node:url";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import {
   KeyNotFoundError,
   ProviderUnavailableError,
@@ -9,6 +17,7 @@ import {
 } from "@keyprovider/core";
 import { mergeJwks } from "@keyprovider/base";
 import awsKms from "@keyprovider/aws-kms";
+import file from "@keyprovider/file";
 import inmemory from "@keyprovider/inmemory";
 import { createJwksHandler } from "@keyprovider/jwks-http";
 import { signJwt, verifyJwt } from "@keyprovider/jwt";
@@ -20,11 +29,14 @@ import { jwtVerify } from "jose";
 /**
  * The providers by name, as an application's configuration file would name them. The KMS endpoint
  * is filled in at run time: `KMS_ENDPOINT` if set, else the project's KMS test endpoint, started here.
+ * The key store's KEK comes from the environment variable named by `store.kekEnv` (64 hex
+ * characters); without it, the demo makes a throwaway one for its throwaway store.
  */
 export const CONFIG = {
   issuer: { provider: "local" },
   secondary: { provider: "LocalKeyProvider" },
   kms: { provider: "aws-kms", options: { region: "us-east-1", aliasPrefix: "quickstart" } },
+  store: { provider: "file", kekEnv: "KEYPROVIDER_KEK" },
 } as const;
 
 /** One line per step: what was checked, and how long it took. */
@@ -81,6 +93,25 @@ async function serveIssuer(set: Pick<KeyProvider, "jwks">): Promise<Endpoint & {
   };
 }
 
+/**
+ * The `keyprovider` command of @keyprovider/cli, run as an operator runs `npx keyprovider …` in this
+ * application's directory: a child process that finds the providers this package.json installed.
+ * AWS credentials come from the environment, where the SDK reads them; never from the command line.
+ */
+function keyproviderCommand(env: Readonly<Record<string, string>>): (...args: string[]) => Promise<string> {
+  const manifest = createRequire(import.meta.url).resolve("@keyprovider/cli/package.json");
+  const { bin } = JSON.parse(readFileSync(manifest, "utf8")) as { bin: { keyprovider: string } };
+  const command = join(dirname(manifest), bin.keyprovider);
+  const application = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+  return async (...args) => {
+    const { stdout } = await promisify(execFile)(process.execPath, [command, ...args], {
+      cwd: application,
+      env: { ...process.env, KEYPROVIDER_CONFIG: "", ...env },
+    });
+    return stdout;
+  };
+}
+
 /** A provider whose every call fails while `down` is true: a primary region outage. */
 function withOutage(provider: KeyProvider): KeyProvider & { down: boolean } {
   const state = { down: false };
@@ -128,7 +159,7 @@ export async function main(log: (line: string) => void = console.log): Promise<S
 
   try {
     const registry = createRegistry({
-      providers: [local, inmemory, remoteJwks, awsKms, mirrored],
+      providers: [local, inmemory, remoteJwks, awsKms, mirrored, file],
     });
     let issuerKeys!: KeyProvider;
     let ed!: string;
@@ -138,6 +169,7 @@ export async function main(log: (line: string) => void = console.log): Promise<S
     let verifier!: RemoteJwksKeyProvider;
     let kms!: KeyProvider;
     let kmsKid!: string;
+    let kmsUrl!: string;
 
     await step("registry", async () => {
       issuerKeys = await registry.create(CONFIG.issuer.provider);
@@ -207,9 +239,10 @@ export async function main(log: (line: string) => void = console.log): Promise<S
     await step("AWS KMS", async () => {
       const endpoint = await kmsEndpoint();
       cleanup.push(() => endpoint.close());
+      kmsUrl = endpoint.url;
       kms = await registry.create("aws-kms", {
         ...CONFIG.kms.options,
-        endpoint: endpoint.url,
+        endpoint: kmsUrl,
         credentials: { accessKeyId: "test", secretAccessKey: "test" },
       });
       ({ kid: kmsKid } = await kms.createKey({ alg: "ES256", label: "quickstart" }));
@@ -228,6 +261,38 @@ export async function main(log: (line: string) => void = console.log): Promise<S
       return `on ${endpoint.kind}: created and rotated to v${rotated.version}, a JWT signed inside KMS verifies against the published JWKS`;
     });
 
+    await step("keyprovider from the shell", async () => {
+      const keyprovider = keyproviderCommand({
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      });
+      // The provider by name with its options, as keyprovider.config.json would give them.
+      const select = [
+        "--provider",
+        "aws-kms",
+        "--options",
+        JSON.stringify({ ...CONFIG.kms.options, endpoint: kmsUrl }),
+      ];
+      const { providers } = JSON.parse(await keyprovider("providers", "--json")) as {
+        providers: { name: string }[];
+      };
+      const rotated = JSON.parse(await keyprovider("rotate", kmsKid, "--json", ...select)) as {
+        version: number;
+        status: string;
+      };
+      if (rotated.status !== "primary") throw new Error(`rotate left v${rotated.version} ${rotated.status}`);
+      const dir = await mkdtemp(join(tmpdir(), "keyprovider-quickstart-"));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      const out = join(dir, "jwks.json");
+      await keyprovider("jwks", "--all-versions", "--out", out, ...select);
+      const { keys } = JSON.parse(await readFile(out, "utf8")) as { keys: { kid: string }[] };
+      const expected = Array.from({ length: rotated.version }, (_, i) => `${kmsKid}.${i + 1}`);
+      if (keys.map((key) => key.kid).join() !== expected.join())
+        throw new Error(`the JWKS file has ${keys.map((key) => key.kid).join(", ")}`);
+      return `\`keyprovider providers\` found ${providers.length} installed (${providers.map((p) => p.name).join(", ")}); \`rotate\` made v${rotated.version} the KMS key's primary; \`jwks --all-versions --out\` wrote its v1 to v${rotated.version} to a JWKS file`;
+    });
+
     await step("envelope encryption", async () => {
       const { kid } = await issuerKeys.createKey({ alg: "AES256_GCM" });
       const aad = new TextEncoder().encode("order:42");
@@ -241,6 +306,25 @@ export async function main(log: (line: string) => void = console.log): Promise<S
       if (opened !== "card 4111 1111 1111 1111" || !KeyNotFoundError.isInstance(gone))
         throw new Error("wrong plaintext");
       return `a v1 ciphertext decrypts after the rotation, and fails with ${gone.code} once v1 is destroyed`;
+    });
+
+    await step("keys survive a restart", async () => {
+      const directory = join(await mkdtemp(join(tmpdir(), "keyprovider-quickstart-")), "keys");
+      cleanup.push(() => rm(join(directory, ".."), { recursive: true, force: true }));
+      const kek = process.env[CONFIG.store.kekEnv] || randomBytes(32).toString("hex");
+      const env = { ...process.env, [CONFIG.store.kekEnv]: kek };
+      const store = await registry.create(CONFIG.store.provider, { directory, kek: { key: kek } });
+      const { kid } = await store.createKey({ alg: "ES256", exportPolicy: "none" });
+      const token = await signJwt(store, kid, { sub: "user-5" }, { expiresIn: "5m" });
+      // A second process opens the same directory (KEK from its environment, never an argument),
+      // verifies this token with the key it reads from disk, and signs one with the same kid.
+      const second = fileURLToPath(new URL("../dist/second-process.js", import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, [second, directory, kid, token], {
+        env,
+      });
+      const { verified, token: answer } = JSON.parse(stdout) as { verified: string; token: string };
+      const { payload, key } = await verifyJwt(store, answer, { keys: [kid] });
+      return `a second process opened the encrypted store, verified the token (${verified}) and signed one that verifies here (sub ${String(payload.sub)}, v${key.version})`;
     });
 
     await step("teardown", async () => {

@@ -1,16 +1,7 @@
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import type { TestProject } from "vitest/node";
 import { containerEngineReachable } from "./container-engine.js";
-
-/** The KMS API the integration tests talk to. */
-export interface KmsTarget {
-  /** `KMS_ENDPOINT`, LocalStack in a container, or the project's in-process KMS test endpoint. */
-  readonly kind: "KMS_ENDPOINT" | "localstack" | "kms-test-endpoint";
-  readonly endpoint: string;
-  readonly region: string;
-  /** Whether this KMS makes ECC_NIST_EDWARDS25519 keys (real KMS since late 2025; probed, not assumed). */
-  readonly ed25519: boolean;
-}
+import { chooseKmsTarget, type KmsTarget } from "./kms-target.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -47,55 +38,29 @@ async function supportsEd25519(client: KMSClient): Promise<boolean> {
 }
 
 /**
- * Choose the KMS API for the integration tests, once for the package: `KMS_ENDPOINT` if set; else
- * LocalStack (`@testcontainers/localstack`, image pinned) when a container engine answers; else the
- * project's KMS test endpoint in this process. `REQUIRE_KMS=1` (CI with Docker) makes "no real KMS
- * API" a failure rather than a fallback. Prints which one it used.
+ * Choose the KMS API for the integration tests, once for the package (see {@link chooseKmsTarget}),
+ * probe it for Ed25519, and print which one it used.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const required = process.env["REQUIRE_KMS"] === "1";
   const region = process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1";
-  let target: Omit<KmsTarget, "ed25519"> | undefined;
-  let stop = async () => {};
-
-  const configured = process.env["KMS_ENDPOINT"];
-  if (configured !== undefined && configured !== "") {
-    target = { kind: "KMS_ENDPOINT", endpoint: configured, region };
-  } else if (await containerEngineReachable()) {
-    try {
+  const { target, stop } = await chooseKmsTarget({
+    env: process.env,
+    region,
+    engineReachable: containerEngineReachable,
+    startLocalstack: async () => {
       const { LocalstackContainer } = await import("@testcontainers/localstack");
       const container = await new LocalstackContainer(LOCALSTACK_IMAGE)
         .withEnvironment({ SERVICES: "kms" })
         .start();
-      target = { kind: "localstack", endpoint: container.getConnectionUri(), region: "us-east-1" };
-      stop = async () => {
-        await container.stop();
-      };
-    } catch (error) {
-      if (required)
-        throw new Error(`REQUIRE_KMS=1, but LocalStack (${LOCALSTACK_IMAGE}) did not start`, {
-          cause: error,
-        });
-      console.warn(
-        `[aws-kms] LocalStack did not start (${(error as Error).message}); using the KMS test endpoint`,
-      );
-    }
-  } else if (required) {
-    throw new Error(
-      "REQUIRE_KMS=1, but there is no KMS API: set KMS_ENDPOINT or make a container engine reachable for LocalStack",
-    );
-  }
-
-  if (target === undefined) {
-    try {
+      return { endpoint: container.getConnectionUri(), stop: async () => void (await container.stop()) };
+    },
+    startTestEndpoint: async () => {
       const { startKmsTestEndpoint } = await import("@keyprovider/kms-test-endpoint");
       const kms = await startKmsTestEndpoint({ region });
-      target = { kind: "kms-test-endpoint", endpoint: kms.endpoint, region: kms.region };
-      stop = () => kms.close();
-    } catch (error) {
-      console.warn(`[aws-kms] no KMS endpoint (${(error as Error).message}): integration tests skip`);
-    }
-  }
+      return { endpoint: kms.endpoint, stop: () => kms.close() };
+    },
+    warn: (message) => console.warn(`[aws-kms] ${message}`),
+  });
 
   if (target === undefined) {
     project.provide("kms", null);

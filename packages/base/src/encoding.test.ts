@@ -9,6 +9,7 @@ import {
   pemEncode,
   pemLabel,
   pkcs8FromRaw,
+  rawFromPkcs8,
   rawFromSpki,
   spkiFromRaw,
 } from "./index.js";
@@ -49,12 +50,40 @@ describe("raw keys and their fixed DER prefixes", () => {
         const spki = publicKey.export({ type: "spki", format: "der" });
         expect(Buffer.from(spkiFromRaw(curve, x)).equals(spki)).toBe(true);
         expect(Buffer.from(rawFromSpki(curve, spki)!).equals(x)).toBe(true);
-        expect(
-          Buffer.from(pkcs8FromRaw(curve, d)).equals(privateKey.export({ type: "pkcs8", format: "der" })),
-        ).toBe(true);
+        const pkcs8 = privateKey.export({ type: "pkcs8", format: "der" });
+        expect(Buffer.from(pkcs8FromRaw(curve, d)).equals(pkcs8)).toBe(true);
+        expect(rawFromPkcs8(curve, pkcs8)).toEqual(new Uint8Array(d));
       }
     },
   );
+
+  it.each([
+    ["P-256", "prime256v1"],
+    ["P-384", "secp384r1"],
+    ["P-521", "secp521r1"],
+  ] as const)("%s: the raw scalar d round-trips through PKCS#8 as the same key", (curve, named) => {
+    for (let i = 0; i < 20; i += 1) {
+      const { privateKey } = generateKeyPairSync("ec", { namedCurve: named });
+      const jwk = privateKey.export({ format: "jwk" });
+      const d = b64urlDecode(jwk.d!)!;
+      const pkcs8 = pkcs8FromRaw(curve, d);
+      const again = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" }).export({
+        format: "jwk",
+      });
+      expect([again.d, again.x, again.y]).toEqual([jwk.d, jwk.x, jwk.y]);
+      expect(rawFromPkcs8(curve, privateKey.export({ type: "pkcs8", format: "der" }))).toEqual(
+        new Uint8Array(d),
+      );
+    }
+    expect(() => pkcs8FromRaw(curve, new Uint8Array(d0Length(curve)))).toThrow(InvalidKeyMaterialError); // d = 0
+    expect(() => pkcs8FromRaw(curve, new Uint8Array(d0Length(curve)).fill(0xff))).toThrow(
+      InvalidKeyMaterialError,
+    ); // d > n
+    expect(() => pkcs8FromRaw(curve, new Uint8Array(5))).toThrow(InvalidKeyMaterialError);
+    const other = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" });
+    expect(rawFromPkcs8(curve, other)).toBeUndefined();
+    expect(rawFromPkcs8(curve, new Uint8Array([0x30, 0x00]))).toBeUndefined();
+  });
 
   it.each([
     ["P-256", "prime256v1"],
@@ -150,3 +179,7 @@ describe("ECDSA signatures between DER and JOSE", () => {
     );
   });
 });
+
+function d0Length(curve: "P-256" | "P-384" | "P-521"): number {
+  return { "P-256": 32, "P-384": 48, "P-521": 66 }[curve];
+}

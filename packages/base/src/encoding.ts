@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { KeyAlg, InvalidKeyMaterialError } from "@keyprovider/core";
 
 /**
@@ -146,19 +147,110 @@ export function rawFromSpki(curve: PrefixCurve, der: Uint8Array): Uint8Array | u
   return new Uint8Array(der.subarray(prefix.length));
 }
 
+/** SEC 2 / RFC 5480: the curve OID (DER, tag and length included) and the size of a raw private scalar. */
+const EC_PRIVATE: Record<
+  "P-256" | "P-384" | "P-521",
+  { readonly oid: Buffer; readonly length: number; readonly order: bigint }
+> = {
+  "P-256": {
+    oid: Buffer.from("06082a8648ce3d030107", "hex"),
+    length: 32,
+    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  },
+  "P-384": {
+    oid: Buffer.from("06052b81040022", "hex"),
+    length: 48,
+    order:
+      0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  },
+  "P-521": {
+    oid: Buffer.from("06052b81040023", "hex"),
+    length: 66,
+    order:
+      0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+  },
+};
+const NODE_CURVE: Record<"P-256" | "P-384" | "P-521", string> = {
+  "P-256": "prime256v1",
+  "P-384": "secp384r1",
+  "P-521": "secp521r1",
+};
+
 /**
- * The PKCS#8 DER of a raw 32-byte Ed25519 or X25519 private key (the seed), as OpenSSL writes it.
+ * The PKCS#8 DER of a raw private key: the 32-byte seed of Ed25519 or X25519 (RFC 8410), or the
+ * big-endian scalar `d` of P-256/384/521 (32, 48 or 66 bytes, the JWK `d`). A wrong length, or a
+ * scalar that is not a valid private key of the curve, is `InvalidKeyMaterialError`.
  *
  * @example
  * ```ts
  * pkcs8FromRaw("Ed25519", seed); // Uint8Array(48)
+ * pkcs8FromRaw("P-256", d); // the PKCS#8 of the same key as the JWK { crv: "P-256", d, … }
  * ```
  */
-export function pkcs8FromRaw(curve: "Ed25519" | "X25519", seed: Uint8Array): Uint8Array {
-  if (seed.byteLength !== 32) {
-    throw new InvalidKeyMaterialError(`A raw ${curve} private key is 32 bytes, got ${seed.byteLength}`);
+export function pkcs8FromRaw(curve: PrefixCurve, raw: Uint8Array): Uint8Array {
+  if (curve === "Ed25519" || curve === "X25519") {
+    if (raw.byteLength !== 32) {
+      throw new InvalidKeyMaterialError(`A raw ${curve} private key is 32 bytes, got ${raw.byteLength}`);
+    }
+    return toBytes(Buffer.concat([PKCS8_PREFIX[curve], raw]));
   }
-  return toBytes(Buffer.concat([PKCS8_PREFIX[curve], seed]));
+  const { oid, length, order } = EC_PRIVATE[curve];
+  if (raw.byteLength !== length) {
+    throw new InvalidKeyMaterialError(`A raw ${curve} private key is ${length} bytes, got ${raw.byteLength}`);
+  }
+  // OpenSSL parses any scalar; a private key is 0 < d < n (SEC 1 §3.2.1).
+  const scalar = BigInt(`0x${bufferOf(raw).toString("hex")}`);
+  if (scalar === 0n || scalar >= order) {
+    throw new InvalidKeyMaterialError(`The raw bytes are not a valid ${curve} private key (0 < d < n)`);
+  }
+  // SEC 1 ECPrivateKey { version 1, privateKey OCTET STRING, [0] parameters }; OpenSSL derives the
+  // public point. Every length here is under 128, so one length byte each.
+  const body = Buffer.concat([
+    Buffer.from([0x02, 0x01, 0x01, 0x04, length]),
+    raw,
+    Buffer.from([0xa0, oid.length]),
+    oid,
+  ]);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({
+      key: Buffer.concat([Buffer.from([0x30, body.length]), body]),
+      format: "der",
+      type: "sec1",
+    });
+  } catch {
+    throw new InvalidKeyMaterialError(`The raw bytes are not a valid ${curve} private key`);
+  }
+  return toBytes(key.export({ type: "pkcs8", format: "der" }));
+}
+
+/**
+ * The raw private key inside a PKCS#8 DER: the 32-byte seed of Ed25519 or X25519, or the scalar
+ * `d` of P-256/384/521 (fixed length, as in a JWK). `undefined` when the DER is not a private key
+ * of that curve.
+ *
+ * @example
+ * ```ts
+ * rawFromPkcs8("Ed25519", pkcs8FromRaw("Ed25519", seed)); // the seed again
+ * ```
+ */
+export function rawFromPkcs8(curve: PrefixCurve, der: Uint8Array): Uint8Array | undefined {
+  if (curve === "Ed25519" || curve === "X25519") {
+    const prefix = PKCS8_PREFIX[curve];
+    if (der.byteLength !== prefix.length + 32) return undefined;
+    if (!bufferOf(der).subarray(0, prefix.length).equals(prefix)) return undefined;
+    return new Uint8Array(der.subarray(prefix.length));
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: bufferOf(der), format: "der", type: "pkcs8" });
+  } catch {
+    return undefined;
+  }
+  if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== NODE_CURVE[curve])
+    return undefined;
+  const { d } = key.export({ format: "jwk" });
+  return d === undefined ? undefined : new Uint8Array(Buffer.from(d, "base64url"));
 }
 
 /**

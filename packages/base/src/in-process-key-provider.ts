@@ -10,6 +10,7 @@ import {
   type VersionRecord,
 } from "./key-provider-base.js";
 import { generateKeys } from "./key-generation.js";
+import { assertSameKind } from "./key-spec.js";
 import { publicRandomBytes } from "./random.js";
 import { VersionStore } from "./version-store.js";
 
@@ -60,6 +61,9 @@ export abstract class InProcessKeyProvider extends KeyProviderBase {
     const { kid, version, spec, key, newKid, activate, signal } = request;
     signal?.throwIfAborted();
     if (newKid && this.#store.has(kid)) throw new KeyExistsError(kid, 1);
+    // Synchronous with the add below, so a concurrent import cannot slip another algorithm in.
+    const live = this.#store.find(kid);
+    if (live !== undefined) assertSameKind(kid, live.spec, spec);
     const secretKey =
       key.privateKey ??
       key.secret ??

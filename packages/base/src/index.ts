@@ -10,6 +10,7 @@ export {
   pemEncode,
   pemLabel,
   pkcs8FromRaw,
+  rawFromPkcs8,
   rawFromSpki,
   spkiFromRaw,
   toBytes,
@@ -49,6 +50,7 @@ export { generateKeys } from "./key-generation.js";
 export type { GeneratedKeys } from "./key-generation.js";
 export {
   assertKeyFitsSpec,
+  assertSafePublicKey,
   jwkOfKeyObject,
   parseKeyImport,
   parsePrivateKey,
@@ -83,7 +85,7 @@ export type {
 export { createKeyRef } from "./key-ref.js";
 export { rawX25519, sealToPublicKey } from "./public-key-envelope.js";
 export type { KeyRefFields, KeyRefJson } from "./key-ref.js";
-export { rotationSpec, validateKeySpec } from "./key-spec.js";
+export { assertSameKind, rotationSpec, validateKeySpec } from "./key-spec.js";
 export type { ValidateKeySpecOptions } from "./key-spec.js";
 export { newKid, randomBytes } from "./random.js";
 export { traced } from "./tracing.js";

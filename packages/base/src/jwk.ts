@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import {
   InvalidKeyMaterialError,
+  PRIVATE_JWK_MEMBERS,
   versionedKid,
   type KeyAlg,
   type Jwks,
@@ -25,25 +26,7 @@ export interface PublicJwkMembers {
   readonly e?: string;
 }
 
-/**
- * JWK members that carry private or secret key material (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037):
- * the one list every check uses.
- *
- * @example
- * ```ts
- * PRIVATE_JWK_MEMBERS.some((m) => m in jwk); // true for a private JWK
- * ```
- */
-export const PRIVATE_JWK_MEMBERS: readonly string[] = Object.freeze([
-  "d",
-  "p",
-  "q",
-  "dp",
-  "dq",
-  "qi",
-  "oth",
-  "k",
-]);
+export { PRIVATE_JWK_MEMBERS };
 
 /**
  * Whether a JWK object carries any private or secret member ({@link PRIVATE_JWK_MEMBERS}), own

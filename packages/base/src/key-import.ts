@@ -486,7 +486,26 @@ export function assertKeyFitsSpec(
         `The key is ${bits} bits but the spec says sizeBits ${spec.sizeBits}; omit sizeBits or make them agree`,
       );
     }
-    const e = details.publicExponent ?? 0n;
+  }
+  assertSafePublicKey(key, options);
+}
+
+/**
+ * Refuse a key (public or private) whose public half is unsafe to use, whatever it is used for:
+ * an RSA public exponent of 1 (every padded message is its own signature, so anyone forges them)
+ * or an even one, an RSA exponent below 65537 unless `allowSmallRsaExponent`, an X25519
+ * low-order point. Every key that enters a provider passes here: imports (through
+ * {@link assertKeyFitsSpec}) and the keys of a fetched JWK Set.
+ *
+ * @example
+ * ```ts
+ * assertSafePublicKey(createPublicKey({ key: jwk, format: "jwk" }), { allowSmallRsaExponent: true });
+ * ```
+ */
+export function assertSafePublicKey(key: KeyObject, options: ParseKeyOptions = {}): void {
+  const type = key.asymmetricKeyType;
+  if (type === "rsa" || type === "rsa-pss") {
+    const e = key.asymmetricKeyDetails?.publicExponent ?? 0n;
     if (e <= 1n || e % 2n === 0n) {
       throw new InvalidKeyMaterialError(
         "The RSA public exponent is 1 or even, which makes signatures forgeable or the key unusable; this key is refused",

@@ -1,7 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import {
   ExportNotAllowedError,
-  InvalidKeySpecError,
   KeyAlg,
   KeyClass,
   KeyExistsError,
@@ -69,7 +68,7 @@ import {
 } from "./key-operations.js";
 import { createKeyRef } from "./key-ref.js";
 import { rawX25519, sealToPublicKey } from "./public-key-envelope.js";
-import { rotationSpec, validateKeySpec } from "./key-spec.js";
+import { assertSameKind, rotationSpec, validateKeySpec } from "./key-spec.js";
 import { newKid, randomBytes } from "./random.js";
 import { traced } from "./tracing.js";
 
@@ -168,8 +167,16 @@ export interface CreateVersionRequest {
  */
 export interface ImportVersionRequest {
   readonly kid: string;
-  /** Exactly this version (refuse with `KeyExistsError` if live or destroyed), or the next one. */
+  /**
+   * Exactly this version (refuse with `KeyExistsError` if live or destroyed, even with its whole
+   * kid), or the next one (after the highest the kid ever had).
+   */
   readonly version?: number | undefined;
+  /**
+   * The version's spec. When the kid has live versions of another alg or class, refuse it with
+   * `assertSameKind` atomically with storing: the base checked before, but a concurrent import of
+   * the same new kid passed that check too.
+   */
   readonly spec: NormalizedKeySpec;
   /** The parsed, checked key. */
   readonly key: ParsedKey;
@@ -251,7 +258,10 @@ export abstract class KeyProviderBase implements KeyProvider {
   ): Promise<VersionListing | undefined>;
   /** Every kid starting with `prefix`, sorted. */
   protected abstract listKids(prefix: string, signal: AbortSignal | undefined): Promise<string[]>;
-  /** Remove one version or all; `true` only if something was removed. Destroyed numbers are never reissued. */
+  /**
+   * Remove one version or all; `true` only if something was removed. Destroyed numbers are never
+   * reissued, not even after the whole kid was destroyed and the kid is used again.
+   */
   protected abstract destroyVersions(
     kid: string,
     version: number | undefined,
@@ -393,16 +403,9 @@ export abstract class KeyProviderBase implements KeyProvider {
       const kid = chosenKid ?? newKid();
       trace.kid = kid;
       if (chosenKid !== undefined) {
+        // Early, for a clear error before any backend call; importVersion checks again as it stores.
         const existing = await this.#highest(chosenKid, signal);
-        if (
-          existing !== undefined &&
-          (existing.spec.alg !== stored.alg || existing.spec.klass !== stored.klass)
-        ) {
-          throw new InvalidKeySpecError(
-            "alg",
-            `KeySpec.alg: kid ${quoteForMessage(kid)} holds ${existing.spec.klass} ${existing.spec.alg} keys; a new version must be the same, got ${stored.klass} ${stored.alg}`,
-          );
-        }
+        if (existing !== undefined) assertSameKind(kid, existing.spec, stored);
       }
       const record = await this.importVersion({
         kid,

@@ -7,6 +7,7 @@ import {
   KeyUse,
   describeType,
   displayValue,
+  quoteForMessage,
   type KeySpec,
   type NormalizedKeySpec,
 } from "@keyprovider/core";
@@ -235,6 +236,27 @@ const POLICY_ORDER: readonly ExportPolicy[] = [
   ExportPolicy.PUBLIC_ONLY,
   ExportPolicy.NONE,
 ];
+
+/**
+ * Refuse a new version of `kid` whose algorithm or class differs from the kid's existing versions
+ * (`InvalidKeySpecError` on `alg`): one kid names one kind of key. `importKey` checks it early; a
+ * backend checks it again atomically with storing, since a concurrent import of the same new kid
+ * passes the early check too.
+ *
+ * @example
+ * ```ts
+ * const live = store.find(kid);
+ * if (live !== undefined) assertSameKind(kid, live.spec, spec);
+ * ```
+ */
+export function assertSameKind(kid: string, existing: NormalizedKeySpec, next: NormalizedKeySpec): void {
+  if (existing.alg !== next.alg || existing.klass !== next.klass) {
+    fail(
+      "alg",
+      `kid ${quoteForMessage(kid)} holds ${existing.klass} ${existing.alg} keys; a new version must be the same, got ${next.klass} ${next.alg}`,
+    );
+  }
+}
 
 /**
  * The spec of a rotation: the previous version's spec with the caller's overrides. Algorithm and

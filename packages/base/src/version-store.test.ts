@@ -41,6 +41,24 @@ describe("VersionStore", () => {
     expect(store.add("k", undefined, (v) => v)).toBe(3);
   });
 
+  it("never reissues a number after the whole kid was destroyed, and a new life refuses old tokens", () => {
+    const store = new VersionStore<number>();
+    store.add("k", undefined, (v) => v);
+    store.add("k", 4, (v) => v);
+    const token = store.token("k");
+    expect(store.delete("k")).toBe(true);
+    expect(store.has("k")).toBe(false);
+    expect(store.kids()).toEqual([]);
+    expect(() => store.add("k", 1, (v) => v)).toThrow(KeyExistsError);
+    expect(() => store.add("k", 4, (v) => v)).toThrow(KeyExistsError);
+    expect(store.add("k", undefined, (v) => v)).toBe(5);
+    expect(() => store.add("k", undefined, (v) => v, token)).toThrow(KeyNotFoundError);
+    // The last version going one by one retires the kid's numbers as well.
+    expect(store.delete("k", 5)).toBe(true);
+    expect(store.add("k", undefined, (v) => v)).toBe(6);
+    expect(store.add("k", 2, (v) => v)).toBe(2); // never issued: may be back-filled
+  });
+
   it("adds an exact version, refusing a live one", () => {
     const store = new VersionStore<number>();
     store.add("k", 7, (v) => v);

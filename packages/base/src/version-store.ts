@@ -1,12 +1,16 @@
 import { KeyExistsError, KeyNotFoundError, quoteForMessage } from "@keyprovider/core";
 import { MAX_KEY_VERSION } from "./guards.js";
 
-interface Entry<T> {
-  readonly versions: Map<number, T>;
-  /** Numbers of destroyed versions; never issued again while the kid lives. */
+/** The numbers a kid has used: destroyed ones and the highest ever issued. */
+interface Numbers {
+  /** Numbers of destroyed versions; never issued again. */
   readonly retired: Set<number>;
   /** The highest version ever issued for this kid. */
   highest: number;
+}
+
+interface Entry<T> extends Numbers {
+  readonly versions: Map<number, T>;
   /** The version reads without a version use. */
   primary: number;
 }
@@ -30,8 +34,9 @@ export type VersionStoreToken = object;
  * Every mutation is synchronous, so a version number is taken at the moment a record is added:
  * concurrent `rotateKey` calls that generate material in parallel still get distinct, consecutive
  * versions, and one that fails leaves no gap. A destroyed version's number is never issued again
- * while its kid exists (not by rotation, not by an explicit import), so a verifier that cached
- * `"<kid>.<n>"` never meets a different key under it.
+ * (not by rotation, not by an explicit import, not after the whole kid was destroyed and is used
+ * again), so a verifier that cached `"<kid>.<n>"` never meets a different key under it. A kid
+ * without live versions is gone for every read; only its used numbers are remembered.
  *
  * @example
  * ```ts
@@ -43,6 +48,8 @@ export type VersionStoreToken = object;
  */
 export class VersionStore<T> {
   readonly #keys = new Map<string, Entry<T>>();
+  /** The used numbers of kids whose every version was destroyed. */
+  readonly #destroyed = new Map<string, Numbers>();
   /** Every kid, sorted; kept until a kid is added or removed (jwks() lists them on every call). */
   #sortedKids: readonly string[] | undefined;
 
@@ -108,8 +115,8 @@ export class VersionStore<T> {
 
   /**
    * Add a version to `kid`, creating the kid if it does not exist. Without `version`, the next
-   * number is `highest + 1` (1 for a new kid); with one, it must be neither live nor destroyed
-   * (`KeyExistsError`). With `expected`, the kid must still be the one the token was taken from
+   * number is `highest + 1` (1 for a kid never used; a destroyed kid continues after its highest);
+   * with one, it must be neither live nor destroyed, even with the whole kid (`KeyExistsError`). With `expected`, the kid must still be the one the token was taken from
    * (`KeyNotFoundError` otherwise). `make` builds the record for the chosen number and may throw to
    * abort. The new version becomes primary when it is the kid's first, or when `activate` is true
    * (the default) and it is newer than the primary; otherwise it is staged (or back-filled).
@@ -123,23 +130,25 @@ export class VersionStore<T> {
   ): T {
     const entry = this.#keys.get(kid);
     if (expected !== undefined && entry !== expected) throw new KeyNotFoundError(kid);
-    const chosen = version ?? (entry?.highest ?? 0) + 1;
+    const used = entry ?? this.#destroyed.get(kid);
+    const chosen = version ?? (used?.highest ?? 0) + 1;
     if (chosen > MAX_KEY_VERSION) {
       throw new RangeError(
         `Key ${quoteForMessage(kid)} has used every version number up to ${MAX_KEY_VERSION}`,
       );
     }
     if (entry?.versions.has(chosen)) throw new KeyExistsError(kid, chosen);
-    if (entry?.retired.has(chosen)) throw new KeyExistsError(kid, chosen, { retired: true });
+    if (used?.retired.has(chosen)) throw new KeyExistsError(kid, chosen, { retired: true });
     const record = make(chosen);
     if (entry === undefined) {
       this.#sortedKids = undefined;
       this.#keys.set(kid, {
         versions: new Map([[chosen, record]]),
-        retired: new Set(),
-        highest: chosen,
+        retired: used?.retired ?? new Set(),
+        highest: Math.max(used?.highest ?? 0, chosen),
         primary: chosen,
       });
+      this.#destroyed.delete(kid);
     } else {
       entry.versions.set(chosen, record);
       entry.highest = Math.max(entry.highest, chosen);
@@ -150,27 +159,27 @@ export class VersionStore<T> {
 
   /**
    * Remove one version, or all; `true` only if something was removed. The last version takes the kid
-   * with it. When the primary goes, the newest older live version becomes primary, or else the
-   * oldest newer one (the first staged).
+   * with it (its numbers stay retired). When the primary goes, the newest older live version becomes
+   * primary, or else the oldest newer one (the first staged).
    */
   delete(kid: string, version?: number): boolean {
     const entry = this.#keys.get(kid);
     if (entry === undefined) return false;
-    if (version === undefined) return this.#forget(kid);
-    const removed = entry.versions.delete(version);
-    if (removed) entry.retired.add(version);
+    if (version !== undefined && !entry.versions.has(version)) return false;
+    for (const each of version === undefined ? [...entry.versions.keys()] : [version]) {
+      entry.versions.delete(each);
+      entry.retired.add(each);
+    }
     if (entry.versions.size === 0) {
-      this.#forget(kid);
-    } else if (removed && version === entry.primary) {
+      // A new life of the kid is a new entry (tokens of this one no longer match), with these numbers.
+      this.#sortedKids = undefined;
+      this.#keys.delete(kid);
+      this.#destroyed.set(kid, { retired: entry.retired, highest: entry.highest });
+    } else if (version === entry.primary) {
       const live = [...entry.versions.keys()].sort((a, b) => a - b);
       entry.primary = live.filter((v) => v < version).at(-1) ?? live[0]!;
     }
-    return removed;
-  }
-
-  #forget(kid: string): boolean {
-    this.#sortedKids = undefined;
-    return this.#keys.delete(kid);
+    return true;
   }
 
   #entry(kid: string): Entry<T> {

@@ -41,7 +41,7 @@ export type {
   RsaKeySpec,
   SymmetricKeySpec,
 } from "./types.js";
-export { jwsAlgorithm, keyAlgFromJws } from "./jose.js";
+export { PRIVATE_JWK_MEMBERS, jwsAlgorithm, keyAlgFromJws } from "./jose.js";
 export type { JoseAlgorithm, JoseAlgorithmOf, JoseAlgorithms, JwsAlgorithm } from "./jose.js";
 export { isValidKid, parseVersionedKid, versionedKid } from "./kid.js";
 export {

@@ -122,3 +122,25 @@ export function jwsAlgorithm<A extends KeyAlg>(alg: A): JoseAlgorithmOf<A> {
 export function keyAlgFromJws(name: string): KeyAlg | undefined {
   return typeof name === "string" ? FROM_JOSE.get(name) : undefined;
 }
+
+/**
+ * JWK members that carry private or secret key material (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037):
+ * the one list every check uses.
+ *
+ * @example
+ * ```ts
+ * import { PRIVATE_JWK_MEMBERS } from "@keyprovider/core";
+ *
+ * PRIVATE_JWK_MEMBERS.some((member) => Object.hasOwn(jwk, member)); // true for a private JWK
+ * ```
+ */
+export const PRIVATE_JWK_MEMBERS: readonly string[] = Object.freeze([
+  "d",
+  "p",
+  "q",
+  "dp",
+  "dq",
+  "qi",
+  "oth",
+  "k",
+]);

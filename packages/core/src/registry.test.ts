@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import {
+  FIRST_PARTY_PROVIDERS,
   InvalidProviderError,
   ProviderNotFoundError,
   createRegistry,
@@ -120,12 +121,14 @@ describe("createRegistry", () => {
     expect(error.message).toContain("Install @keyprovider/local");
   });
 
-  it("a planned first-party provider is named as planned, not as something to install", async () => {
+  it("every first-party provider is released: a missing one names its package to install", async () => {
+    expect(FIRST_PARTY_PROVIDERS.filter((entry) => entry.planned === true)).toEqual([]);
     const registry = createRegistry({ providers: [memory] });
     // @ts-expect-error: an unknown name does not compile
     const error = (await registry.create("file").catch((e: unknown) => e)) as ProviderNotFoundError;
-    expect(error.message).toContain("planned for @keyprovider/file, which is not released yet");
-    expect(error.message).not.toContain("Install");
+    expect(error.packageName).toBe("@keyprovider/file");
+    expect(error.message).toContain("Install @keyprovider/file");
+    expect(error.message).not.toContain("planned");
   });
 
   it("an unknown third-party name suggests a case-insensitive match", async () => {

@@ -23,7 +23,7 @@ export const FIRST_PARTY_PROVIDERS: readonly {
   { name: "AwsKmsKeyProvider", aliases: ["aws-kms"], packageName: "@keyprovider/aws-kms" },
   { name: "RemoteJwksKeyProvider", aliases: ["remote-jwks"], packageName: "@keyprovider/remote-jwks" },
   { name: "MirroredKeyProvider", aliases: ["mirrored"], packageName: "@keyprovider/mirrored" },
-  { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file", planned: true },
+  { name: "FileKeyProvider", aliases: ["file"], packageName: "@keyprovider/file" },
 ]);
 
 /**

@@ -578,7 +578,8 @@ export interface KeyProvider {
   activateVersion(kid: string, version: number, options?: CallOptions): Promise<KeyRef>;
   /**
    * Remove one version, or every version; `true` only if something was removed. A destroyed version
-   * number is never issued again while the kid exists.
+   * number is never issued again, not even after the whole kid was destroyed and is used again
+   * (`"<kid>.<n>"` names one key for good).
    */
   destroyKey(kid: string, version?: number, options?: CallOptions): Promise<boolean>;
   /** One version (default: the primary). */

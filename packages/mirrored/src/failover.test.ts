@@ -236,6 +236,34 @@ describe("key operations", () => {
     expect(await mirrored.verify(kid, message, signed[2]!.signature)).toBe(true);
   });
 
+  it.each(["public_only", "full"] as const)(
+    "%s mode: verify and encrypt fail over, whatever the key's export policy",
+    async (mirrorMode) => {
+      for (const exportPolicy of ["none", "public_only", "secret_when_allowed"] as const) {
+        const { primary, mirrored } = pair({ mirrorMode });
+        const signing = await mirrored.createKey({ alg: "ES256", exportPolicy });
+        const sealing = await mirrored.createKey({ alg: "X25519", exportPolicy });
+        const signature = await mirrored.sign(signing.kid, message);
+        primary.fail("*");
+        expect(await mirrored.verify(signing.kid, message, signature)).toBe(true);
+        const sealed = await mirrored.encrypt(sealing.kid, text("during the outage"));
+        primary.reset();
+        expect(await mirrored.decrypt(sealing.kid, sealed)).toEqual(text("during the outage"));
+      }
+    },
+  );
+
+  it("none mode holds no copies, so verify and encrypt with the primary down give the primary's error", async () => {
+    const { primary, mirrored } = pair({ mirrorMode: "none" });
+    const { kid } = await mirrored.createKey({ alg: "ES256" });
+    const sealing = await mirrored.createKey({ alg: "X25519" });
+    const signature = await mirrored.sign(kid, message);
+    const down = new ProviderUnavailableError("down", { retryable: true });
+    primary.fail("*", down);
+    expect(await rejection(mirrored.verify(kid, message, signature))).toBe(down);
+    expect(await rejection(mirrored.encrypt(sealing.kid, message))).toBe(down);
+  });
+
   it("sign with the primary down: a typed retryable error in public_only mode, a signature in full mode", async () => {
     const publicOnly = pair();
     const a = await publicOnly.mirrored.createKey({ alg: "EdDSA", exportPolicy: "secret_when_allowed" });

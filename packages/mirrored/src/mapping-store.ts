@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
-import { StoreIntegrityError, describeType, isValidKid } from "@keyprovider/core";
+import { StoreIntegrityError, describeType, isValidKid, versionedKid } from "@keyprovider/core";
 import { assertOptionalVersion, assertVersion } from "@keyprovider/base";
 
 /**
@@ -100,16 +100,16 @@ class MappingTable {
   }
 
   get(kid: string, version: number): MirrorMapping | undefined {
-    return this.#mappings.get(`${kid}.${version}`);
+    return this.#mappings.get(versionedKid(kid, version));
   }
 
   set(mapping: MirrorMapping): void {
     const entry = checked(mapping);
-    this.#mappings.set(`${entry.kid}.${entry.version}`, entry);
+    this.#mappings.set(versionedKid(entry.kid, entry.version), entry);
   }
 
   delete(kid: string, version: number | undefined): boolean {
-    if (version !== undefined) return this.#mappings.delete(`${kid}.${version}`);
+    if (version !== undefined) return this.#mappings.delete(versionedKid(kid, version));
     let removed = false;
     for (const [key, mapping] of this.#mappings) {
       if (mapping.kid === kid) removed = this.#mappings.delete(key) || removed;

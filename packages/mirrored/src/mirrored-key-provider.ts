@@ -85,7 +85,9 @@ const EVENTS = ["mirrorFailed", "failover", "resynced"] as const;
  * - **DESIGN §7.4**: `KeyUnavailableError` from the primary is a revocation and never fails over (and
  *   is remembered, so the secondary does not serve or republish that key during a later outage);
  *   `KeyNotFoundError` fails over for reads and public operations only, and marks the provider
- *   degraded; `destroyKey` removes the version on both sides.
+ *   degraded; `destroyKey` removes the version on both sides, and a copy it could not remove is
+ *   never served. During an outage `jwks()` fails rather than serve an empty set or one known to
+ *   miss copies (DESIGN §7.9).
  *
  * @example
  * ```ts
@@ -295,9 +297,12 @@ export class MirroredKeyProvider implements KeyProvider {
       const { signal } = readOptions(options, "destroyKey options", ["signal"]);
       const removed = await this.#primary.destroyKey(kid, version, withSignal(signal));
       // Every mode, `none` included: a key destroyed through the mirror must not live on in failover.
+      // Until its copy is known to be gone, failover and jwks() refuse it (DESIGN §7.4).
+      this.#revocations.noteDestroyed(kid, version);
       let removedCopy = false;
       await this.#mirror("destroyKey", kid, version, signal, async () => {
         removedCopy = await this.#copies.destroyCopy(kid, version, signal);
+        this.#revocations.clearDestroyed(kid, version);
       });
       return removed || removedCopy;
     });
@@ -444,7 +449,15 @@ export class MirroredKeyProvider implements KeyProvider {
         signal,
         {
           primary: async (s) => ({ published: await this.#primary.jwks({ ...query, ...withSignal(s) }) }),
-          secondary: async () => ({ failedOver: await this.#copies.secondaryJwks(query, signal) }),
+          secondary: async () => {
+            const set = await this.#copies.secondaryJwks(query, signal);
+            // DESIGN §7.9: a verifier caches what it gets, so an empty set, or one known to miss
+            // copies, is worse than the primary's error (its cached set stays in service).
+            if (set.keys.length === 0 || this.#failedMirrorCount > 0) {
+              throw new ProviderUnavailableError("the secondary cannot serve a complete JWK Set");
+            }
+            return { failedOver: set };
+          },
         },
       );
       if ("failedOver" in served) return served.failedOver; // the secondary's set, during an outage
@@ -606,7 +619,8 @@ export class MirroredKeyProvider implements KeyProvider {
   /**
    * Bring the secondary up to date from the primary, which must be reachable: copy every version
    * the mode mirrors that is missing (`listKeys`, `listVersions`, `getKey`), destroy the versions
-   * and kids the primary no longer holds, and set each kid's primary pointer. Idempotent; a
+   * and kids the primary no longer holds or reports unavailable (a revoked key leaves no copy a
+   * restarted process could serve), and set each kid's primary pointer. Idempotent; a
    * complete run clears `degraded` and `failedMirrorCount`. Kids that fail are counted in
    * `failed` and leave the provider degraded.
    *
@@ -773,7 +787,9 @@ export class MirroredKeyProvider implements KeyProvider {
       location.version ?? (await this.#secondary.getKey(location.kid, undefined, withSignal(signal))).version;
     const resolved = primaryVersion(location, secondaryVersion);
     if (resolved === undefined) throw new KeyNotFoundError(kid, version);
-    if (this.#revocations.has(kid, resolved)) {
+    const refusal = this.#revocations.refusal(kid, resolved);
+    if (refusal === "destroyed") throw new KeyNotFoundError(kid, resolved);
+    if (refusal === "revoked") {
       throw new KeyUnavailableError(kid, resolved, "reported unavailable by the primary");
     }
     return { location: { ...location, version: secondaryVersion }, version: resolved };

@@ -57,7 +57,7 @@ export async function discoverJwksUri(
     "ERR_REMOTE_JWKS_INVALID",
     `No discovery document for ${describeUrl(issuerUrl)}`,
     {
-      url: issuerUrl.href,
+      url: describeUrl(issuerUrl),
     },
   );
 }
@@ -69,7 +69,7 @@ function readMetadata(body: Uint8Array, url: string, issuer: string, allowInsecu
     throw new RemoteJwksError(
       "ERR_REMOTE_JWKS_ISSUER_MISMATCH",
       `The discovery document at ${describeUrl(url)} is for issuer ${typeof claimed === "string" ? quoteForMessage(claimed) : "(none)"}, not ${quoteForMessage(issuer)}`,
-      { url },
+      { url: describeUrl(url) },
     );
   }
   const jwksUri = metadata["jwks_uri"];
@@ -78,7 +78,7 @@ function readMetadata(body: Uint8Array, url: string, issuer: string, allowInsecu
     throw new RemoteJwksError(
       "ERR_REMOTE_JWKS_INVALID",
       `The discovery document at ${describeUrl(url)} has no valid "jwks_uri"`,
-      { url },
+      { url: describeUrl(url) },
     );
   }
   return checkUrl(parsed, allowInsecureHttp, "discovered jwks_uri");

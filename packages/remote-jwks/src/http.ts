@@ -66,7 +66,7 @@ export async function fetchDocument(
     status?: number,
   ) =>
     new RemoteJwksError(code, `The ${request.what} request to ${describeUrl(current)} ${message}`, {
-      url: current.href,
+      url: describeUrl(current),
       ...(status === undefined ? {} : { status }),
     });
   try {
@@ -186,14 +186,14 @@ function transportError(
     return new RemoteJwksError(
       "ERR_REMOTE_JWKS_TIMEOUT",
       `The ${what} request to ${describeUrl(url)} timed out after ${timeoutMs} ms`,
-      { url: url.href, cause },
+      { url: describeUrl(url), cause },
     );
   }
   const code = errorCode(cause);
   return new RemoteJwksError(
     "ERR_REMOTE_JWKS_NETWORK",
     `The ${what} request to ${describeUrl(url)} failed${code === undefined ? "" : ` (${code})`}`,
-    { url: url.href, cause },
+    { url: describeUrl(url), cause },
   );
 }
 

@@ -14,7 +14,7 @@ export function parseJsonObject(
 ): Record<string, unknown> {
   const invalid = (problem: string) =>
     new RemoteJwksError("ERR_REMOTE_JWKS_INVALID", `The ${what} from ${describeUrl(url)} ${problem}`, {
-      url,
+      url: describeUrl(url),
     });
   let text: string;
   try {

@@ -93,7 +93,10 @@ export interface RefreshOptions {
  * ```
  */
 export interface RemoteJwksStatus {
-  /** The JWK Set URL (for an issuer: once discovered). */
+  /**
+   * The JWK Set URL (for an issuer: once discovered): scheme, host and path only, since a query may
+   * carry a credential.
+   */
   readonly url: string | undefined;
   readonly issuer: string | undefined;
   /** `fresh` within the TTL, `stale` past it but inside the stale window, `empty` when nothing can be served. */
@@ -161,7 +164,10 @@ export class RemoteJwksSource {
   #jwksUrl: URL | undefined;
   #discovery: DiscoveryKind = "openid-configuration";
   #set: KeySet | undefined;
-  /** The URL the held set came from: its validators are sent only to that URL. */
+  /**
+   * The URL the held set came from, as {@link describeUrl} shows it (without the query, which may
+   * carry a credential): its validators are sent only to that URL.
+   */
   #setUrl: string | undefined;
   #etag: string | undefined;
   #lastModified: string | undefined;
@@ -283,7 +289,7 @@ export class RemoteJwksSource {
     const servable = set !== undefined && this.#withinStaleWindow(now);
     const error = this.#lastError;
     return Object.freeze({
-      url: this.#jwksUrl?.href ?? this.#setUrl,
+      url: this.#shownUrl(),
       issuer: this.#settings.issuer,
       state: !servable ? "empty" : now < this.#expiresAt ? "fresh" : "stale",
       keyCount: set?.keys.length ?? 0,
@@ -411,7 +417,7 @@ export class RemoteJwksSource {
     let url: URL | undefined;
     try {
       url = await this.#currentJwksUrl();
-      const held = this.#set !== undefined && this.#setUrl === url.href;
+      const held = this.#set !== undefined && this.#setUrl === describeUrl(url);
       const document = await fetchDocument(url, settings, {
         what: "JWK Set",
         accept: "application/jwk-set+json, application/json;q=0.9",
@@ -431,7 +437,7 @@ export class RemoteJwksSource {
         const set = parseKeySet(document.body, settings, document.url);
         change = diffKeySets(this.#set, set);
         this.#set = set;
-        this.#setUrl = url.href;
+        this.#setUrl = describeUrl(url);
         this.#etag = document.headers.get("etag") ?? undefined;
         this.#lastModified = document.headers.get("last-modified") ?? undefined;
       }
@@ -456,7 +462,7 @@ export class RemoteJwksSource {
       ? error
       : new RemoteJwksError("ERR_REMOTE_JWKS_NETWORK", "Fetching the JWK Set failed", {
           cause: error,
-          ...(url === undefined ? {} : { url: url.href }),
+          ...(url === undefined ? {} : { url: describeUrl(url) }),
         });
     // A discovered jwks_uri that answers with an HTTP error may have moved: discover again next time.
     if (settings.issuer !== undefined && failure.code === "ERR_REMOTE_JWKS_HTTP_STATUS")
@@ -468,7 +474,7 @@ export class RemoteJwksSource {
     this.#notify(settings.onError, failure, { during: "fetch" });
     if (this.#set !== undefined && now >= this.#expiresAt && this.#withinStaleWindow(now)) {
       this.#notify(settings.onStale, {
-        url: this.#jwksUrl?.href ?? this.#setUrl,
+        url: this.#shownUrl(),
         error: failure,
         expiredAt: this.#expiresAt,
         staleUntil: this.#expiresAt + settings.staleWindowMs,
@@ -511,7 +517,7 @@ export class RemoteJwksSource {
       if (entry === undefined) return;
       const { set, url, fetchedAt, ttlMs, etag, lastModified } = this.#readCacheEntry(entry);
       this.#set = set;
-      this.#setUrl = url;
+      this.#setUrl = describeUrl(url);
       this.#etag = etag;
       this.#lastModified = lastModified;
       this.#lastSuccessAt = fetchedAt;
@@ -553,7 +559,7 @@ export class RemoteJwksSource {
       throw new RemoteJwksError(
         "ERR_REMOTE_JWKS_TOO_LARGE",
         `The warm-start cache entry is larger than maxBodyBytes (${settings.maxBodyBytes}); it is ignored`,
-        { url },
+        { url: describeUrl(url) },
       );
     }
     return {
@@ -635,8 +641,13 @@ export class RemoteJwksSource {
     return this.#settings.clock.now();
   }
 
+  /** The JWK Set URL for `status()`, events and errors: without its query (which may carry a credential). */
+  #shownUrl(): string | undefined {
+    return this.#jwksUrl === undefined ? this.#setUrl : describeUrl(this.#jwksUrl);
+  }
+
   #ambiguous(query: KeyQuery, count: number): RemoteJwksError {
-    const url = this.#setUrl ?? this.#jwksUrl?.href;
+    const url = this.#setUrl ?? this.#shownUrl();
     const kid = query.kid === undefined ? "no kid" : `kid ${quoteForMessage(query.kid)}`;
     const version = query.version === undefined ? "" : ` version ${query.version}`;
     const alg =
@@ -645,14 +656,14 @@ export class RemoteJwksSource {
         : ` and alg ${ALGORITHMS[query.alg].jose}`;
     return new RemoteJwksError(
       "ERR_REMOTE_JWKS_AMBIGUOUS_KID",
-      `${count} different keys of the JWK Set${url === undefined ? "" : ` at ${describeUrl(url)}`} match ${kid}${version}${alg}`,
+      `${count} different keys of the JWK Set${url === undefined ? "" : ` at ${url}`} match ${kid}${version}${alg}`,
       url === undefined ? undefined : { url },
     );
   }
 
   #nothingToServe(): RemoteJwksError {
     return new RemoteJwksError("ERR_REMOTE_JWKS_NETWORK", "No JWK Set could be fetched", {
-      ...(this.#jwksUrl === undefined ? {} : { url: this.#jwksUrl.href }),
+      ...(this.#jwksUrl === undefined ? {} : { url: describeUrl(this.#jwksUrl) }),
     });
   }
 

@@ -1,5 +1,10 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
-import { PRIVATE_JWK_MEMBERS, jwkThumbprint, type PublicJwkMembers } from "@keyprovider/base";
+import {
+  PRIVATE_JWK_MEMBERS,
+  assertSafePublicKey,
+  jwkThumbprint,
+  type PublicJwkMembers,
+} from "@keyprovider/base";
 import { RemoteJwksError, parseVersionedKid, type KeyAlg } from "@keyprovider/core";
 import { isKnownKeyType, jwkAlgorithms } from "./algorithms.js";
 import { isPlainObject, parseJsonObject } from "./json.js";
@@ -77,7 +82,11 @@ export interface SkippedKeys {
   readonly symmetric: number;
   /** Unknown `kty`, an unsupported curve, or an RSA modulus under 2048 bits. */
   readonly unsupported: number;
-  /** Not an object, members of the wrong type, an `alg` that contradicts the key, or key members `node:crypto` cannot parse. */
+  /**
+   * Not an object, members of the wrong type, an `alg` that contradicts the key, key members
+   * `node:crypto` cannot parse, or an unsafe public key (an RSA exponent of 1 or an even one, an
+   * X25519 low-order point).
+   */
   readonly invalid: number;
 }
 
@@ -113,14 +122,14 @@ export function parseKeySet(body: Uint8Array | string, limits: KeySetLimits, url
     throw new RemoteJwksError(
       "ERR_REMOTE_JWKS_INVALID",
       `The JWK Set from ${describeUrl(url)} has no "keys" array`,
-      { url },
+      { url: describeUrl(url) },
     );
   }
   if (entries.length > limits.maxKeys) {
     throw new RemoteJwksError(
       "ERR_REMOTE_JWKS_TOO_LARGE",
       `The JWK Set from ${describeUrl(url)} has ${entries.length} keys, more than maxKeys (${limits.maxKeys})`,
-      { url },
+      { url: describeUrl(url) },
     );
   }
   const skipped = { private: 0, symmetric: 0, unsupported: 0, invalid: 0 };
@@ -176,6 +185,13 @@ function readKey(entry: unknown): RemoteKey | keyof SkippedKeys {
   }
   if (publicKey.type !== "public") return "invalid";
   if (kty === "RSA" && (publicKey.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return "unsupported";
+  // The rule every imported key passes: an RSA exponent of 1 would let anyone forge signatures, an
+  // X25519 low-order point fixes the shared secret. Small odd exponents (3) are still interoperable.
+  try {
+    assertSafePublicKey(publicKey, { allowSmallRsaExponent: true });
+  } catch {
+    return "invalid";
+  }
 
   const algs = jwkAlgorithms({ kty, crv: members["crv"], alg, use, keyOps });
   if (algs === undefined) return "invalid";

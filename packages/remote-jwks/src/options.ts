@@ -1,7 +1,7 @@
 import { assertOptionalBoolean, readOptions } from "@keyprovider/base";
 import { describeType, type RemoteJwksError } from "@keyprovider/core";
 import type { RemoteKey } from "./key-set.js";
-import { checkUrl } from "./url.js";
+import { checkUrl, describeUrl } from "./url.js";
 import { USER_AGENT } from "./version.js";
 
 /**
@@ -70,9 +70,13 @@ export interface Clock {
  * ```
  */
 export interface CachedJwks {
-  /** The configured `jwksUrl` or `issuer`: an entry written for another source is ignored. */
+  /**
+   * The configured `jwksUrl` (without its query, which may carry a credential) or `issuer`: an
+   * entry written for another source is ignored. Sources that differ only in their query need
+   * stores of their own.
+   */
   readonly source: string;
-  /** The URL the set was fetched from. */
+  /** The URL the set was fetched from, without its query. */
   readonly url: string;
   /** A JSON JWK Set, validated on read exactly like a response body. */
   readonly body: string;
@@ -130,6 +134,7 @@ export interface RemoteJwksChange {
  * ```
  */
 export interface RemoteJwksStaleEvent {
+  /** The JWK Set URL without its query (which may carry a credential). */
   readonly url: string | undefined;
   readonly error: RemoteJwksError;
   /** When the set stopped being fresh (epoch ms). */
@@ -328,7 +333,8 @@ export function validateOptions(options: RemoteJwksSourceOptions): Settings {
     throw new TypeError("userAgent must be 1-256 printable ASCII characters");
   }
   return Object.freeze({
-    source: jwksUrl?.href ?? read.issuer!,
+    // Written to the warm-start store, so without the URL's query (which may carry a credential).
+    source: jwksUrl === undefined ? read.issuer! : describeUrl(jwksUrl),
     jwksUrl,
     issuer: read.issuer,
     issuerUrl,

@@ -1,8 +1,8 @@
 import { Buffer } from "node:buffer";
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { format, inspect } from "node:util";
+import { PRIVATE_JWK_MEMBERS } from "@keyprovider/core";
 
-const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"] as const;
 const WINDOW = 24;
 const BYTE_WINDOW = 12;
 
@@ -47,7 +47,7 @@ export function secretNeedles(secret: Uint8Array): string[] {
     for (const encoding of ["hex", "base64", "base64url"] as const) addWhole(der.toString(encoding));
     return [...needles];
   }
-  for (const member of PRIVATE_MEMBERS) {
+  for (const member of PRIVATE_JWK_MEMBERS) {
     const value = jwk[member];
     if (typeof value === "string") addFragments(needles, Buffer.from(value, "base64url"));
   }
@@ -141,7 +141,7 @@ function secretComponents(secret: Uint8Array): Uint8Array[] {
   if (privateKey === undefined) return [bytes];
   try {
     const jwk = privateKey.export({ format: "jwk" }) as Record<string, unknown>;
-    return PRIVATE_MEMBERS.flatMap((member) =>
+    return PRIVATE_JWK_MEMBERS.flatMap((member) =>
       typeof jwk[member] === "string" ? [Buffer.from(jwk[member], "base64url")] : [],
     );
   } catch {

@@ -53,6 +53,7 @@ describe("pnpm bench --quick", () => {
         "random",
         "key-operations",
         "jwt",
+        "file",
       ]),
     );
     for (const section of results.sections) {

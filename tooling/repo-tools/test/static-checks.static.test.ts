@@ -36,6 +36,11 @@ describe("static checks", () => {
   );
   it("format: prettier --check", () => check(bin("prettier"), ["--check", "."]), 600_000);
   it(
+    "api docs: TypeDoc converts every published package with no warning (what pnpm docs builds)",
+    () => check(bin("typedoc"), ["--emit", "none"]),
+    600_000,
+  );
+  it(
     "packaging: publint --strict and attw on every published package",
     () => check(bin("turbo"), ["run", "check:package", "--output-logs=errors-only"]),
     600_000,

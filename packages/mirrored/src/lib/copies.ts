@@ -3,6 +3,7 @@ import {
   InvalidKidError,
   KeyExistsError,
   KeyNotFoundError,
+  KeyUnavailableError,
   NotSupportedError,
   parseVersionedKid,
   versionedKid,
@@ -243,22 +244,37 @@ export class Copies {
       : { kid: mapping.secondaryKid, version: mapping.secondaryVersion, mappings };
   }
 
-  /** Bring one kid's copies in line with the primary: missing versions, destroyed ones, the pointer. */
+  /**
+   * Bring one kid's copies in line with the primary: missing versions, destroyed ones, revoked ones
+   * (the primary answers `KeyUnavailableError`: the failover side must not hold what the system of
+   * record refuses to serve, or a restarted process would serve it in the next outage), the pointer.
+   */
   async syncKid(kid: string, counts: Counts, signal: AbortSignal | undefined): Promise<void> {
     let versions: number[];
     try {
       versions = await this.#primary.listVersions(kid, withSignal(signal));
     } catch (error) {
+      if (KeyUnavailableError.isInstance(error)) {
+        await this.#removeRevoked(kid, error.version, counts, signal);
+        return;
+      }
       if (!KeyNotFoundError.isInstance(error)) throw error;
       versions = []; // destroyed since listKeys
     }
     let pointer: number | undefined;
     let mirrored = false;
     for (const version of versions) {
-      const ref = await this.#primary.getKey(kid, version, {
-        includeSecret: this.#mode === "full",
-        ...withSignal(signal),
-      });
+      let ref: KeyRef;
+      try {
+        ref = await this.#primary.getKey(kid, version, {
+          includeSecret: this.#mode === "full",
+          ...withSignal(signal),
+        });
+      } catch (error) {
+        if (!KeyUnavailableError.isInstance(error)) throw error;
+        await this.#removeRevoked(kid, error.version ?? version, counts, signal);
+        continue;
+      }
       try {
         if (ref.status === "primary") pointer = ref.version;
         mirrored ||= isMirrored(ref, this.#mode);
@@ -283,6 +299,8 @@ export class Copies {
       if (await this.#secondary.destroyKey(location.kid, copy, withSignal(signal))) counts.destroyed += 1;
       if (original !== undefined) await this.#mappings.delete(kid, original);
     }
+    // Every copy of a version the primary does not hold is gone now.
+    this.#revocations.clearDestroyed(kid);
     if (pointer === undefined) return;
     const target = await this.locate(kid, pointer);
     if (target?.version === undefined) return;
@@ -291,6 +309,18 @@ export class Copies {
       await this.#secondary.activateVersion(target.kid, target.version, withSignal(signal));
       counts.activated += 1;
     }
+  }
+
+  /** Remove the copies of a version (or kid) the primary revoked, and remember the revocation. */
+  async #removeRevoked(
+    kid: string,
+    version: number | undefined,
+    counts: Counts,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    this.#revocations.note(kid, version);
+    if (await this.destroyCopy(kid, version, signal)) counts.destroyed += 1;
+    if (version === undefined) this.#revocations.clearDestroyed(kid);
   }
 
   /** Destroy the secondary's kids that are neither a primary kid nor the mapped home of one. */
@@ -310,6 +340,10 @@ export class Copies {
       if (await this.#secondary.destroyKey(kid, undefined, withSignal(signal))) counts.destroyed += 1;
     }
     for (const kid of orphans) await this.#mappings.delete(kid);
+    // A kid the primary does not hold has no copy left anywhere on the secondary.
+    for (const kid of this.#revocations.destroyedKids()) {
+      if (!primaryKids.has(kid)) this.#revocations.clearDestroyed(kid);
+    }
   }
 
   /** The secondary's JWK Set under the primary's kids, without what the primary revoked. */

@@ -1,8 +1,10 @@
 import { KeyNotFoundError } from "@keyprovider/core";
 import { describe, expect, it } from "vitest";
+import { usesOf } from "./algorithms.js";
 import type { SuiteContext } from "./context.js";
+import { utf8 } from "./helpers.js";
 
-/** Concurrent rotations and creations, and a destroy racing a rotation. */
+/** Concurrent rotations and creations, and a destroy racing a rotation or the key's operations. */
 export function describeConcurrency(ctx: SuiteContext): void {
   const { keys, concurrency: n } = ctx.caps;
   const first = keys[0]!;
@@ -42,6 +44,36 @@ export function describeConcurrency(ctx: SuiteContext): void {
       expect(KeyNotFoundError.isInstance(await provider.listVersions(kid).catch((e: unknown) => e))).toBe(
         true,
       );
+    });
+
+    it("destroyKey while operations run on the key: none of them brings it back", async () => {
+      const provider = await ctx.provider();
+      const spec = keys.find((k) => usesOf(k).includes("sign") || usesOf(k).includes("encrypt")) ?? first;
+      const uses = usesOf(spec);
+      const { kid } = await provider.createKey(spec);
+      const message = utf8("in flight");
+      const operate = (): Promise<unknown> =>
+        uses.includes("sign")
+          ? provider.sign(kid, message)
+          : uses.includes("encrypt")
+            ? provider.encrypt(kid, message)
+            : provider.getKey(kid);
+      const before = Array.from({ length: n }, operate);
+      const destruction = provider.destroyKey(kid);
+      const after = Array.from({ length: n }, operate);
+      const settled = await Promise.allSettled([...before, ...after]);
+      expect(await destruction).toBe(true);
+      for (const outcome of settled) {
+        if (outcome.status === "rejected") expect(KeyNotFoundError.isInstance(outcome.reason)).toBe(true);
+      }
+      // Nothing that was in flight re-created the key, its versions, or its published JWK.
+      expect(ctx.own(await provider.listKeys())).toEqual([]);
+      expect(KeyNotFoundError.isInstance(await provider.getKey(kid).catch((e: unknown) => e))).toBe(true);
+      expect(KeyNotFoundError.isInstance(await operate().catch((e: unknown) => e))).toBe(true);
+      const published = await provider.jwks({ allVersions: true }).catch(() => ({ keys: [] }));
+      expect(
+        published.keys.filter((jwk) => jwk.kid === kid || jwk.kid?.startsWith(`${kid}.`) === true),
+      ).toEqual([]);
     });
   });
 }

@@ -15,7 +15,6 @@ export const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex
 export const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 export const b64url = (b: Uint8Array): string => Buffer.from(b).toString("base64url");
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-export const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 
 /** The spec with another export policy. */
 export function withPolicy<S extends KeySpec>(spec: S, exportPolicy: ExportPolicy): S {

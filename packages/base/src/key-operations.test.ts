@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { createHmac, generateKeyPairSync, createSecretKey, randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { verifyWithKey } from "./key-operations.js";
+
+describe("verifyWithKey", () => {
+  const secret = createSecretKey(randomBytes(32));
+  const data = new TextEncoder().encode("message");
+  const tag = new Uint8Array(createHmac("sha256", secret).update(data).digest());
+
+  it("accepts the HMAC tag and refuses any other, including truncated and extended tags", () => {
+    expect(verifyWithKey("HMAC_SHA256", secret, data, tag)).toBe(true);
+    const flipped = Uint8Array.from(tag);
+    flipped[31]! ^= 1;
+    expect(verifyWithKey("HMAC_SHA256", secret, data, flipped)).toBe(false);
+    expect(verifyWithKey("HMAC_SHA256", secret, data, tag.subarray(0, 16))).toBe(false);
+    expect(verifyWithKey("HMAC_SHA256", secret, data, new Uint8Array([...tag, 0]))).toBe(false);
+    expect(verifyWithKey("HMAC_SHA256", secret, data, new Uint8Array(0))).toBe(false);
+  });
+
+  it("compares HMAC tags in constant time: timingSafeEqual, never ===, equals() or compare()", () => {
+    // A timing test would be flaky; the rule is checked where it is written instead.
+    const source = readFileSync(new URL("./key-operations.ts", import.meta.url), "utf8");
+    const branch = source.slice(source.indexOf('info.scheme === "hmac"'), source.indexOf("nodeVerify("));
+    expect(branch).toMatch(/return timingSafeEqual\(expected, signature\);/);
+    expect(branch).not.toMatch(/\.equals\(|Buffer\.compare|===\s*signature|signature\s*===/);
+  });
+
+  it("answers false for a malformed signature of any length instead of throwing", () => {
+    const { publicKey } = generateKeyPairSync("ed25519");
+    for (const length of [0, 1, 63, 65, 1024]) {
+      expect(verifyWithKey("ED25519", publicKey, data, new Uint8Array(length))).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,3 @@
+export { runKeyprovider } from "./run.js";
+export type { RunKeyproviderOptions, TextSink } from "./run.js";
+export { ExitCode } from "./exit-code.js";

@@ -1,0 +1,3 @@
+import { describeReadme } from "@keyprovider/repo-tools/readme";
+
+describeReadme(import.meta.url);
