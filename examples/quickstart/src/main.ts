@@ -11,8 +11,10 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import {
   KeyNotFoundError,
+  PROVIDER_API_VERSION,
   ProviderUnavailableError,
   createRegistry,
+  defineProvider,
   type KeyProvider,
 } from "@keyprovider/core";
 import { mergeJwks } from "@keyprovider/base";
@@ -22,7 +24,7 @@ import inmemory from "@keyprovider/inmemory";
 import { createJwksHandler } from "@keyprovider/jwks-http";
 import { signJwt, verifyJwt } from "@keyprovider/jwt";
 import local from "@keyprovider/local";
-import mirrored, { MirroredKeyProvider } from "@keyprovider/mirrored";
+import mirrored from "@keyprovider/mirrored";
 import remoteJwks, { type RemoteJwksKeyProvider } from "@keyprovider/remote-jwks";
 import { jwtVerify } from "jose";
 
@@ -34,7 +36,14 @@ import { jwtVerify } from "jose";
  */
 export const CONFIG = {
   issuer: { provider: "local" },
-  secondary: { provider: "LocalKeyProvider" },
+  // A mirror whose primary sits behind a simulated region outage (the demo's own provider, below).
+  mirror: {
+    provider: "mirrored",
+    options: {
+      primary: { provider: "outage", options: { provider: "local" } },
+      secondary: { provider: "LocalKeyProvider" },
+    },
+  },
   kms: { provider: "aws-kms", options: { region: "us-east-1", aliasPrefix: "quickstart" } },
   store: { provider: "file", kekEnv: "KEYPROVIDER_KEK" },
 } as const;
@@ -112,6 +121,23 @@ function keyproviderCommand(env: Readonly<Record<string, string>>): (...args: st
   };
 }
 
+/**
+ * A provider for the registry that wraps the one its options name, so a configuration can put a
+ * simulated outage in front of a mirror's primary; `onCreate` gets the switch.
+ */
+function outageSimulator(onCreate: (provider: KeyProvider & { down: boolean }) => void) {
+  return defineProvider({
+    name: "OutageSimulator",
+    aliases: ["outage"],
+    apiVersion: PROVIDER_API_VERSION,
+    create: async (options: { provider: string; options?: unknown }, ctx) => {
+      const wrapped = withOutage(await ctx.create(options.provider, options.options));
+      onCreate(wrapped);
+      return wrapped;
+    },
+  });
+}
+
 /** A provider whose every call fails while `down` is true: a primary region outage. */
 function withOutage(provider: KeyProvider): KeyProvider & { down: boolean } {
   const state = { down: false };
@@ -157,9 +183,10 @@ export async function main(log: (line: string) => void = console.log): Promise<S
     return result.ok;
   };
 
+  let outage: (KeyProvider & { down: boolean }) | undefined;
   try {
     const registry = createRegistry({
-      providers: [local, inmemory, remoteJwks, awsKms, mirrored, file],
+      providers: [local, inmemory, remoteJwks, awsKms, mirrored, file, outageSimulator((p) => (outage = p))],
     });
     let issuerKeys!: KeyProvider;
     let ed!: string;
@@ -223,9 +250,8 @@ export async function main(log: (line: string) => void = console.log): Promise<S
     });
 
     await step("failover", async () => {
-      const primary = withOutage(await registry.create(CONFIG.issuer.provider));
-      const secondary = await registry.create(CONFIG.secondary.provider);
-      const mirror = new MirroredKeyProvider(primary, secondary);
+      const mirror = await registry.create(CONFIG.mirror.provider, CONFIG.mirror.options);
+      const primary = outage!;
       const { kid } = await mirror.createKey({ alg: "ES256" });
       const token = await signJwt(mirror, kid, { sub: "user-3" }, { expiresIn: "5m" });
       primary.down = true;
