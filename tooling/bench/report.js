@@ -119,7 +119,7 @@ export function renderMarkdown(results) {
     }
     for (const row of section.rows.filter((r) => r.kind === "growth")) {
       lines.push(
-        `${row.operation} against ${row.baselineName}: per-key time grows ${times(row.timeGrowth)} ` +
+        `${row.operation} against ${row.baselineName}: per-key time grows ${times(row.timeGrowth)}` +
           `, the heap its result holds per key ${times(row.heapGrowth)}, and the heap per key held ` +
           `${times(row.storeGrowth)} from the smallest to the largest set (1.00× is linear).`,
         "",
