@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createHmac, generateKeyPairSync, createSecretKey, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { verifyWithKey } from "./key-operations.js";
+import { aesGcmOpen, aesGcmSeal, verifyWithKey } from "./key-operations.js";
 
 describe("verifyWithKey", () => {
   const secret = createSecretKey(randomBytes(32));
@@ -30,6 +30,22 @@ describe("verifyWithKey", () => {
     const { publicKey } = generateKeyPairSync("ed25519");
     for (const length of [0, 1, 63, 65, 1024]) {
       expect(verifyWithKey("ED25519", publicKey, data, new Uint8Array(length))).toBe(false);
+    }
+  });
+});
+
+describe("aesGcmOpen", () => {
+  it("returns the plaintext in an array of its own, never a view of Node's shared Buffer pool", () => {
+    const key = createSecretKey(randomBytes(32));
+    const aad = new Uint8Array([1, 2, 3]);
+    for (const length of [0, 1, 100, 4_000]) {
+      const plaintext = randomBytes(length);
+      const { nonce, body } = aesGcmSeal(key, plaintext, aad);
+      const opened = aesGcmOpen(key, nonce, body, aad);
+      expect(Buffer.from(opened).equals(plaintext)).toBe(true);
+      expect(opened.constructor).toBe(Uint8Array);
+      expect(opened.byteOffset).toBe(0);
+      expect(opened.buffer.byteLength).toBe(length);
     }
   });
 });

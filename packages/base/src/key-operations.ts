@@ -116,11 +116,14 @@ export function aesGcmOpen(
     const decipher = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: GCM_TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(body.subarray(body.byteLength - GCM_TAG_BYTES));
-    const plaintext = Buffer.concat([
-      decipher.update(body.subarray(0, body.byteLength - GCM_TAG_BYTES)),
-      decipher.final(),
-    ]);
-    return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+    const head = decipher.update(body.subarray(0, body.byteLength - GCM_TAG_BYTES));
+    const tail = decipher.final();
+    // An array of its own: Buffer.concat would hand out a view of Node's shared pool, whose other
+    // bytes (other callers' data) the caller could then read through `.buffer`.
+    const plaintext = new Uint8Array(head.byteLength + tail.byteLength);
+    plaintext.set(head, 0);
+    plaintext.set(tail, head.byteLength);
+    return plaintext;
   } catch {
     throw new DecryptionError();
   }
