@@ -45,9 +45,9 @@ export function toBytes(value: Buffer | string): Uint8Array {
  * ```
  */
 export function pemEncode(label: string, der: Uint8Array): string {
-  const body = bufferOf(der)
-    .toString("base64")
-    .replace(/.{64}(?=.)/g, "$&\n");
+  const base64 = bufferOf(der).toString("base64");
+  let body = base64.slice(0, 64);
+  for (let at = 64; at < base64.length; at += 64) body += `\n${base64.slice(at, at + 64)}`;
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 

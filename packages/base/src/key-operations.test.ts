@@ -52,3 +52,19 @@ describe("bytes handed to callers own their memory", () => {
     expect(owns(toBytes(Buffer.concat([Buffer.from("a"), Buffer.from("b")])))).toBe(true);
   });
 });
+
+describe("aesGcmOpen", () => {
+  it("returns the plaintext in an array of its own, never a view of Node's shared Buffer pool", () => {
+    const key = createSecretKey(randomBytes(32));
+    const aad = new Uint8Array([1, 2, 3]);
+    for (const length of [0, 1, 100, 4_000]) {
+      const plaintext = randomBytes(length);
+      const { nonce, body } = aesGcmSeal(key, plaintext, aad);
+      const opened = aesGcmOpen(key, nonce, body, aad);
+      expect(Buffer.from(opened).equals(plaintext)).toBe(true);
+      expect(opened.constructor).toBe(Uint8Array);
+      expect(opened.byteOffset).toBe(0);
+      expect(opened.buffer.byteLength).toBe(length);
+    }
+  });
+});

@@ -91,7 +91,7 @@ export function aesGcmSeal(
   plaintext: Uint8Array,
   aad: Uint8Array,
 ): { readonly nonce: Uint8Array; readonly body: Uint8Array } {
-  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const nonce = randomBytes(GCM_NONCE_BYTES); // never pooled: see publicRandomBytes
   const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: GCM_TAG_BYTES });
   cipher.setAAD(aad);
   return {
