@@ -14,6 +14,10 @@ describe("the algorithm table", () => {
       for (const use of info.defaultUses) expect(info.uses).toContain(use);
       if (info.jwk !== undefined) expect(info.jwk.alg).toBe(info.jose);
     }
+    expect(algorithmInfo("Ed25519")).toBe(ALGORITHMS.ED25519);
+    for (const name of ["none", "HS", "es256", "__proto__", "toString", "constructor", ""]) {
+      expect(algorithmInfo(name), name).toBeUndefined();
+    }
   });
 
   it("states signature sizes and KMS mappings as JOSE and AWS define them", () => {

@@ -287,6 +287,19 @@ export const ALGORITHMS: Readonly<Record<KeyAlg, AlgorithmInfo>> = Object.freeze
 } satisfies Record<KeyAlg, AlgorithmInfo>);
 
 /**
+ * Every name `algorithmInfo` answers, built once (a lookup per token header must not scan the table):
+ * our names win over JOSE names, the first algorithm with a JOSE name wins, and "Ed25519" (RFC 8037's
+ * curve name, which some issuers put in `alg`) means ED25519.
+ */
+const BY_NAME: ReadonlyMap<string, AlgorithmInfo> = (() => {
+  const byName = new Map<string, AlgorithmInfo>();
+  for (const info of Object.values(ALGORITHMS)) if (!byName.has(info.jose)) byName.set(info.jose, info);
+  if (!byName.has("Ed25519")) byName.set("Ed25519", ALGORITHMS.ED25519);
+  for (const [alg, info] of Object.entries(ALGORITHMS)) byName.set(alg, info);
+  return byName;
+})();
+
+/**
  * The algorithm table entry of a key algorithm or of its JOSE name, or `undefined`.
  *
  * @example
@@ -295,9 +308,7 @@ export const ALGORITHMS: Readonly<Record<KeyAlg, AlgorithmInfo>> = Object.freeze
  * ```
  */
 export function algorithmInfo(name: string): AlgorithmInfo | undefined {
-  if (Object.hasOwn(ALGORITHMS, name)) return ALGORITHMS[name as KeyAlg];
-  for (const info of Object.values(ALGORITHMS)) if (info.jose === name) return info;
-  return name === "Ed25519" ? ALGORITHMS.ED25519 : undefined;
+  return BY_NAME.get(name);
 }
 
 /**

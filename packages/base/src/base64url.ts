@@ -28,5 +28,8 @@ export function b64urlDecode(text: string): Uint8Array | undefined {
   if (typeof text !== "string" || !BASE64URL.test(text) || text.length % 4 === 1) return undefined;
   const buffer = Buffer.from(text, "base64url");
   if (buffer.toString("base64url") !== text) return undefined;
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  // A copy with its own memory: small decodes land in Node's shared Buffer pool, which is then wiped.
+  const bytes = new Uint8Array(buffer);
+  buffer.fill(0);
+  return bytes;
 }

@@ -15,16 +15,24 @@ export function bufferOf(bytes: Uint8Array): Buffer {
 }
 
 /**
- * View a `Buffer` (or text, as UTF-8) as a plain `Uint8Array` without copying the buffer.
+ * A `Buffer` (or text, as UTF-8) as a plain `Uint8Array` that owns its memory: a view when the
+ * `Buffer` already covers its whole `ArrayBuffer`, else a copy. Small `Buffer`s from
+ * `Buffer.concat`, `Buffer.from(string)` or `allocUnsafe` are slices of Node's shared 8 KiB pool;
+ * handing out a view of one would give the caller (through `.buffer`) whatever else lives in the
+ * pool: other keys' secrets, a passphrase.
  *
  * @example
  * ```ts
  * toBytes("abc"); // Uint8Array [97, 98, 99]
+ * toBytes("abc").buffer.byteLength; // 3
  * ```
  */
 export function toBytes(value: Buffer | string): Uint8Array {
   const buffer = typeof value === "string" ? Buffer.from(value, "utf8") : value;
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
+    return new Uint8Array(buffer.buffer, 0, buffer.byteLength);
+  }
+  return new Uint8Array(buffer);
 }
 
 /**
@@ -37,9 +45,9 @@ export function toBytes(value: Buffer | string): Uint8Array {
  * ```
  */
 export function pemEncode(label: string, der: Uint8Array): string {
-  const body = bufferOf(der)
-    .toString("base64")
-    .replace(/.{64}(?=.)/g, "$&\n");
+  const base64 = bufferOf(der).toString("base64");
+  let body = base64.slice(0, 64);
+  for (let at = 64; at < base64.length; at += 64) body += `\n${base64.slice(at, at + 64)}`;
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 

@@ -50,6 +50,27 @@ describe("the encryption envelope", () => {
     }
   });
 
+  it("builds the AAD in the documented layout: every field a u32 length and its bytes", () => {
+    expect(Buffer.from(envelopeAad(envelope, new Uint8Array([1]))).toString("hex")).toBe(
+      [
+        "00000014",
+        Buffer.from("keyprovider/envelope").toString("hex"),
+        "00000001",
+        "01", // format
+        "00000001",
+        "02", // RSA-OAEP-256 hybrid
+        "00000002",
+        "6b31", // kid
+        "00000004",
+        "00000007", // version
+        "00000003",
+        "090909", // wrapped key
+        "00000001",
+        "01", // the caller's aad
+      ].join(""),
+    );
+  });
+
   it("binds format, algorithm, kid, version, wrapped key and the caller's aad into the AAD", () => {
     const base = envelopeAad(envelope, new Uint8Array([1]));
     const variants = [

@@ -12,6 +12,7 @@ import { DecryptionError, KeyAlg, LIMITS } from "@keyprovider/core";
 export const ENVELOPE_FORMAT = 1;
 
 const MAGIC = Buffer.from("kp", "latin1");
+const EMPTY = new Uint8Array(0);
 const AAD_LABEL = Buffer.from("keyprovider/envelope", "latin1");
 const ALG_IDS: ReadonlyMap<KeyAlg, number> = new Map<KeyAlg, number>([
   [KeyAlg.AES256_GCM, 1],
@@ -54,32 +55,27 @@ export interface Envelope {
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
   const id = ALG_IDS.get(envelope.alg);
   if (id === undefined) throw new TypeError(`encodeEnvelope: ${envelope.alg} keys do not encrypt`);
-  const kid = Buffer.from(envelope.kid, "utf8");
-  if (
-    kid.length === 0 ||
-    kid.length > 0xffff ||
-    envelope.wrappedKey.length > 0xffff ||
-    envelope.nonce.length > 0xff
-  ) {
+  const { wrappedKey, nonce, body } = envelope;
+  const kidLength = Buffer.byteLength(envelope.kid, "utf8");
+  if (kidLength === 0 || kidLength > 0xffff || wrappedKey.length > 0xffff || nonce.length > 0xff) {
     throw new RangeError("encodeEnvelope: a field is longer than the format allows");
   }
-  const header = Buffer.alloc(
-    2 + 1 + 1 + 2 + kid.length + 4 + 2 + envelope.wrappedKey.length + 1 + envelope.nonce.length,
-  );
-  let offset = MAGIC.copy(header, 0);
-  offset = header.writeUInt8(ENVELOPE_FORMAT, offset);
-  offset = header.writeUInt8(id, offset);
-  offset = header.writeUInt16BE(kid.length, offset);
-  offset += kid.copy(header, offset);
-  offset = header.writeUInt32BE(envelope.version, offset);
-  offset = header.writeUInt16BE(envelope.wrappedKey.length, offset);
-  header.set(envelope.wrappedKey, offset);
-  offset += envelope.wrappedKey.length;
-  offset = header.writeUInt8(envelope.nonce.length, offset);
-  header.set(envelope.nonce, offset);
-  const out = new Uint8Array(header.length + envelope.body.length);
-  out.set(header, 0);
-  out.set(envelope.body, header.length);
+  const headerLength = 2 + 1 + 1 + 2 + kidLength + 4 + 2 + wrappedKey.length + 1 + nonce.length;
+  // One allocation of its own (never Buffer's shared pool), written in place: the body is copied once.
+  const out = new Uint8Array(headerLength + body.length);
+  const view = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  let offset = MAGIC.copy(view, 0);
+  offset = view.writeUInt8(ENVELOPE_FORMAT, offset);
+  offset = view.writeUInt8(id, offset);
+  offset = view.writeUInt16BE(kidLength, offset);
+  offset += view.write(envelope.kid, offset, "utf8");
+  offset = view.writeUInt32BE(envelope.version, offset);
+  offset = view.writeUInt16BE(wrappedKey.length, offset);
+  out.set(wrappedKey, offset);
+  offset += wrappedKey.length;
+  offset = view.writeUInt8(nonce.length, offset);
+  out.set(nonce, offset);
+  out.set(body, headerLength);
   return out;
 }
 
@@ -99,7 +95,9 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     if (offset + n > buffer.length) throw new DecryptionError();
   };
   need(4);
-  if (!buffer.subarray(0, 2).equals(MAGIC) || buffer[2] !== ENVELOPE_FORMAT) throw new DecryptionError();
+  if (buffer[0] !== MAGIC[0] || buffer[1] !== MAGIC[1] || buffer[2] !== ENVELOPE_FORMAT) {
+    throw new DecryptionError();
+  }
   const alg = ALG_BY_ID.get(buffer[3]!);
   if (alg === undefined) throw new DecryptionError();
   offset = 4;
@@ -140,32 +138,28 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
  */
 export function envelopeAad(
   envelope: Pick<Envelope, "alg" | "kid" | "version" | "wrappedKey">,
-  aad: Uint8Array = new Uint8Array(0),
+  aad: Uint8Array = EMPTY,
 ): Uint8Array {
-  const kid = Buffer.from(envelope.kid, "utf8");
-  const fields: readonly (Uint8Array | number)[] = [
-    AAD_LABEL,
-    ENVELOPE_FORMAT,
-    ALG_IDS.get(envelope.alg) ?? 0,
-    kid,
-    envelope.version,
-    envelope.wrappedKey,
-    aad,
-  ];
-  // Numbers are fields too: one byte for format and algorithm, four for the version.
-  const sizes = fields.map((field, i) => (typeof field === "number" ? (i === 4 ? 4 : 1) : field.byteLength));
-  const out = Buffer.allocUnsafe(sizes.reduce((sum, size) => sum + 4 + size, 0));
-  let offset = 0;
-  fields.forEach((field, i) => {
-    offset = out.writeUInt32BE(sizes[i]!, offset);
-    if (typeof field !== "number") {
-      out.set(field, offset);
-      offset += field.byteLength;
-    } else if (i === 4) {
-      offset = out.writeUInt32BE(field, offset);
-    } else {
-      offset = out.writeUInt8(field, offset);
-    }
-  });
+  const kidLength = Buffer.byteLength(envelope.kid, "utf8");
+  const { wrappedKey } = envelope;
+  // Seven fields, each a u32 length and its bytes: label, format (1), alg id (1), kid, version (4), wrapped key, aad.
+  const out = Buffer.allocUnsafe(
+    7 * 4 + AAD_LABEL.length + 1 + 1 + kidLength + 4 + wrappedKey.byteLength + aad.byteLength,
+  );
+  let offset = out.writeUInt32BE(AAD_LABEL.length, 0);
+  offset += AAD_LABEL.copy(out, offset);
+  offset = out.writeUInt32BE(1, offset);
+  offset = out.writeUInt8(ENVELOPE_FORMAT, offset);
+  offset = out.writeUInt32BE(1, offset);
+  offset = out.writeUInt8(ALG_IDS.get(envelope.alg) ?? 0, offset);
+  offset = out.writeUInt32BE(kidLength, offset);
+  offset += out.write(envelope.kid, offset, "utf8");
+  offset = out.writeUInt32BE(4, offset);
+  offset = out.writeUInt32BE(envelope.version, offset);
+  offset = out.writeUInt32BE(wrappedKey.byteLength, offset);
+  out.set(wrappedKey, offset);
+  offset += wrappedKey.byteLength;
+  offset = out.writeUInt32BE(aad.byteLength, offset);
+  out.set(aad, offset);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

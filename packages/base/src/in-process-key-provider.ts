@@ -11,7 +11,7 @@ import {
 } from "./key-provider-base.js";
 import { generateKeys } from "./key-generation.js";
 import { assertSameKind } from "./key-spec.js";
-import { randomBytes } from "./random.js";
+import { publicRandomBytes } from "./random.js";
 import { VersionStore } from "./version-store.js";
 
 /**
@@ -110,5 +110,5 @@ export abstract class InProcessKeyProvider extends KeyProviderBase {
 
 /** A random identifier for a version whose fingerprint must not be a hash of its secret. */
 function scopedId(): string {
-  return b64url(randomBytes(32));
+  return b64url(publicRandomBytes(32));
 }

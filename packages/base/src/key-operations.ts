@@ -15,6 +15,7 @@ import {
 } from "node:crypto";
 import { DecryptionError, InvalidKeyMaterialError, type KeyAlg } from "@keyprovider/core";
 import { ALGORITHMS } from "./algorithms.js";
+import { toBytes } from "./encoding.js";
 import { randomBytes } from "./random.js";
 
 const GCM_NONCE_BYTES = 12;
@@ -90,11 +91,13 @@ export function aesGcmSeal(
   plaintext: Uint8Array,
   aad: Uint8Array,
 ): { readonly nonce: Uint8Array; readonly body: Uint8Array } {
-  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const nonce = randomBytes(GCM_NONCE_BYTES); // never pooled: see publicRandomBytes
   const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: GCM_TAG_BYTES });
   cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-  return { nonce, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  return {
+    nonce,
+    body: toBytes(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()])),
+  };
 }
 
 /**
@@ -116,11 +119,15 @@ export function aesGcmOpen(
     const decipher = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: GCM_TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(body.subarray(body.byteLength - GCM_TAG_BYTES));
-    const plaintext = Buffer.concat([
-      decipher.update(body.subarray(0, body.byteLength - GCM_TAG_BYTES)),
-      decipher.final(),
-    ]);
-    return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+    const head = decipher.update(body.subarray(0, body.byteLength - GCM_TAG_BYTES));
+    const tail = decipher.final();
+    // Its own memory, never a slice of Node's shared Buffer pool (see toBytes).
+    const plaintext = new Uint8Array(head.byteLength + tail.byteLength);
+    plaintext.set(head, 0);
+    plaintext.set(tail, head.byteLength);
+    head.fill(0);
+    tail.fill(0);
+    return plaintext;
   } catch {
     throw new DecryptionError();
   }

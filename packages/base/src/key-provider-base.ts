@@ -194,13 +194,14 @@ interface Derived {
   readonly fingerprint: string;
 }
 
-const USE_OF: Record<string, KeyUse> = {
-  sign: "sign",
-  verify: "verify",
-  encrypt: "encrypt",
-  decrypt: "decrypt",
-  deriveSharedSecret: "decaps",
-};
+/** What each key operation reads from its options, and the use it needs (computed once, not per call). */
+const OPERATIONS = {
+  sign: { name: "sign options", known: ["version", "signal"], use: "sign" },
+  verify: { name: "verify options", known: ["version", "signal"], use: "verify" },
+  encrypt: { name: "encrypt options", known: ["version", "aad", "signal"], use: "encrypt" },
+  deriveSharedSecret: { name: "deriveSharedSecret options", known: ["version", "signal"], use: "decaps" },
+} as const satisfies Record<string, { name: string; known: readonly string[]; use: KeyUse }>;
+type Operation = keyof typeof OPERATIONS;
 const EMPTY = new Uint8Array(0);
 const CREATE_ATTEMPTS = 3;
 
@@ -466,7 +467,7 @@ export abstract class KeyProviderBase implements KeyProvider {
       assertVersion(version);
       const { signal } = readOptions(options, "activateVersion options", ["signal"]);
       await this.setPrimary(kid, version, signal);
-      const stored = await this.#read(kid, version, signal);
+      const stored = this.#found(await this.readVersion(kid, version, signal), kid, version);
       return this.#ref(stored.record, stored.primary, "get");
     });
   }
@@ -492,7 +493,7 @@ export abstract class KeyProviderBase implements KeyProvider {
       assertOptionalVersion(version);
       const { includeSecret, signal } = readOptions(options, "getKey options", ["includeSecret", "signal"]);
       assertOptionalBoolean(includeSecret, "includeSecret");
-      const { record, primary } = await this.#read(kid, version, signal);
+      const { record, primary } = this.#found(await this.readVersion(kid, version, signal), kid, version);
       trace.version = record.version;
       return this.#ref(record, primary, "get", includeSecret);
     });
@@ -519,7 +520,7 @@ export abstract class KeyProviderBase implements KeyProvider {
       }
       assertOptionalVersion(version);
       assertOptionalBoolean(wantPrivate, "options.private");
-      const { record } = await this.#read(kid, version, signal);
+      const { record } = this.#found(await this.readVersion(kid, version, signal), kid, version);
       trace.version = record.version;
       const { spec } = record;
       if (spec.klass === KeyClass.opaque) {
@@ -599,7 +600,7 @@ export abstract class KeyProviderBase implements KeyProvider {
       assertKid(kid);
       assertOptionalVersion(version);
       const { signal } = readOptions(options, "getPublicJwk options", ["signal"]);
-      const { record } = await this.#read(kid, version, signal);
+      const { record } = this.#found(await this.readVersion(kid, version, signal), kid, version);
       trace.version = record.version;
       const { jwk } = this.#derive(record);
       if (jwk === undefined) {
@@ -641,10 +642,11 @@ export abstract class KeyProviderBase implements KeyProvider {
     return traced(this.name, "sign", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.SIGN, "sign");
       assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
-      const { record, signal } = await this.#operand("sign", kid, options);
+      const { version, signal } = this.#operationOptions("sign", kid, options);
+      const record = this.#usable(await this.readVersion(kid, version, signal), kid, version, "sign");
       trace.version = record.version;
       this.#assertPrivateHalf(record, "sign");
-      return this.signWith(record, data, signal);
+      return await this.signWith(record, data, signal);
     });
   }
 
@@ -658,12 +660,13 @@ export abstract class KeyProviderBase implements KeyProvider {
       this.#require(ProviderFeature.SIGN, "verify");
       assertBoundedBytes(data, "data", LIMITS.maxMessageBytes);
       assertBytes(signature, "signature");
-      const { record, signal } = await this.#operand("verify", kid, options);
+      const { version, signal } = this.#operationOptions("verify", kid, options);
+      const record = this.#usable(await this.readVersion(kid, version, signal), kid, version, "verify");
       trace.version = record.version;
       if (record.publicKey !== undefined)
         return verifyWithKey(record.spec.alg, record.publicKey, data, signature);
       if (signature.byteLength !== ALGORITHMS[record.spec.alg].signature?.length) return false;
-      return this.verifyMacWith(record, data, signature, signal);
+      return await this.verifyMacWith(record, data, signature, signal);
     });
   }
 
@@ -671,12 +674,13 @@ export abstract class KeyProviderBase implements KeyProvider {
     return traced(this.name, "encrypt", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.ENCRYPT, "encrypt");
       assertBoundedBytes(plaintext, "plaintext", LIMITS.maxPlaintextBytes);
-      const { record, signal, aad } = await this.#operand("encrypt", kid, options);
+      const { version, signal, aad } = this.#operationOptions("encrypt", kid, options);
+      const record = this.#usable(await this.readVersion(kid, version, signal), kid, version, "encrypt");
       trace.version = record.version;
       const { alg } = record.spec;
-      const header = { alg, kid: record.kid, version: record.version };
       if (alg === KeyAlg.AES256_GCM) {
-        return encodeEnvelope({ ...header, ...(await this.sealWith(record, plaintext, aad, signal)) });
+        const { wrappedKey, nonce, body } = await this.sealWith(record, plaintext, aad, signal);
+        return encodeEnvelope({ alg, kid: record.kid, version: record.version, wrappedKey, nonce, body });
       }
       // RSA-OAEP and X25519: the uses gate let only these through (AES returned above).
       return sealToPublicKey(
@@ -700,12 +704,16 @@ export abstract class KeyProviderBase implements KeyProvider {
       const envelope = decodeEnvelope(ciphertext);
       // A ciphertext opens only under the kid that made it, whatever keys the two kids hold.
       if (envelope.kid !== kid) throw new DecryptionError();
-      const { record } = await this.#read(kid, envelope.version, signal);
+      const { record } = this.#found(
+        await this.readVersion(kid, envelope.version, signal),
+        kid,
+        envelope.version,
+      );
       trace.version = record.version;
       this.#assertUse(record, "decrypt");
       if (record.spec.alg !== envelope.alg) throw new DecryptionError();
       this.#assertPrivateHalf(record, "decrypt");
-      if (envelope.alg === KeyAlg.AES256_GCM) return this.openWith(record, envelope, aad, signal);
+      if (envelope.alg === KeyAlg.AES256_GCM) return await this.openWith(record, envelope, aad, signal);
       let contentKey: Uint8Array;
       if (envelope.alg === KeyAlg.RSA_OAEP_SHA256) {
         contentKey = await this.unwrapWith(record, envelope.wrappedKey, signal);
@@ -740,12 +748,18 @@ export abstract class KeyProviderBase implements KeyProvider {
   ): Promise<Uint8Array> {
     return traced(this.name, "deriveSharedSecret", kid, undefined, async (trace) => {
       this.#require(ProviderFeature.DERIVE, "derive shared secrets");
-      const { record, signal } = await this.#operand("deriveSharedSecret", kid, options);
+      const { version, signal } = this.#operationOptions("deriveSharedSecret", kid, options);
+      const record = this.#usable(
+        await this.readVersion(kid, version, signal),
+        kid,
+        version,
+        "deriveSharedSecret",
+      );
       trace.version = record.version;
       if (peerPublicKey === undefined) throw new TypeError("deriveSharedSecret needs the peer's public key");
       const peer = parsePublicKey(record.spec, peerPublicKey, {}, "peerPublicKey");
       this.#assertPrivateHalf(record, "derive shared secrets");
-      return this.agreeWith(record, peer, signal);
+      return await this.agreeWith(record, peer, signal);
     });
   }
 
@@ -753,7 +767,7 @@ export abstract class KeyProviderBase implements KeyProvider {
     return traced(this.name, "randomBytes", undefined, undefined, async () => {
       const { signal } = readOptions(options, "randomBytes options", ["signal"]);
       assertLength(n, "n", LIMITS.maxRandomBytes);
-      return this.generateRandom(n, signal);
+      return await this.generateRandom(n, signal);
     });
   }
 
@@ -761,24 +775,30 @@ export abstract class KeyProviderBase implements KeyProvider {
     return traced(this.name, "hkdf", undefined, undefined, async () => hkdf(ikm, options));
   }
 
-  /** The record an operation works on, after the argument, uses and key-class checks. */
-  async #operand<O extends KeyOperationOptions & { readonly aad?: Uint8Array }>(
-    operation: string,
+  /** An operation's options, read and checked before any I/O (with the kid). */
+  #operationOptions(
+    operation: Operation,
     kid: string,
-    options: O | undefined,
-  ): Promise<{ record: VersionRecord; signal: AbortSignal | undefined; aad: Uint8Array | undefined }> {
+    options: EncryptOptions | undefined,
+  ): Partial<EncryptOptions> {
     assertKid(kid);
-    const known = operation === "encrypt" ? ["version", "aad", "signal"] : ["version", "signal"];
-    const { version, signal, aad } = readOptions(
-      options as (KeyOperationOptions & { aad?: Uint8Array }) | undefined,
-      `${operation} options`,
-      known as never,
-    );
-    assertOptionalVersion(version, "options.version");
-    if (aad !== undefined) assertBytes(aad, "options.aad");
-    const { record } = await this.#read(kid, version, signal);
-    this.#assertUse(record, USE_OF[operation]!);
-    return { record, signal, aad };
+    const { name, known } = OPERATIONS[operation];
+    const read = readOptions<EncryptOptions>(options, name, known);
+    assertOptionalVersion(read.version, "options.version");
+    if (read.aad !== undefined) assertBytes(read.aad, "options.aad");
+    return read;
+  }
+
+  /** The record an operation works on: the version read, after the uses and key-class checks. */
+  #usable(
+    stored: StoredVersion | undefined,
+    kid: string,
+    version: number | undefined,
+    operation: Operation,
+  ): VersionRecord {
+    const { record } = this.#found(stored, kid, version);
+    this.#assertUse(record, OPERATIONS[operation].use);
+    return record;
   }
 
   #assertUse(record: VersionRecord, use: KeyUse): void {
@@ -814,12 +834,8 @@ export abstract class KeyProviderBase implements KeyProvider {
     return record.secretKey;
   }
 
-  async #read(
-    kid: string,
-    version: number | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<StoredVersion> {
-    const stored = await this.readVersion(kid, version, signal);
+  /** A version read by `readVersion`, or `KeyNotFoundError`. */
+  #found(stored: StoredVersion | undefined, kid: string, version: number | undefined): StoredVersion {
     if (stored === undefined) throw new KeyNotFoundError(kid, version);
     return stored;
   }

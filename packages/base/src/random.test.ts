@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { b64url, b64urlDecode, newKid, randomBytes } from "./index.js";
+import { publicRandomBytes } from "./random.js";
 
 describe("randomBytes", () => {
   it("returns n bytes as a plain Uint8Array, different each call", () => {
@@ -13,6 +14,28 @@ describe("randomBytes", () => {
     expect(() => randomBytes(-1)).toThrow(RangeError);
     expect(() => randomBytes(1.5)).toThrow(RangeError);
     expect(() => randomBytes("8" as never)).toThrow(TypeError);
+  });
+});
+
+describe("publicRandomBytes (nonces, kids and scoped ids, from a pool)", () => {
+  it("hands out each pooled byte once, in arrays of their own, across pool refills", () => {
+    const taken = Array.from({ length: 1_000 }, () => publicRandomBytes(12));
+    for (const bytes of taken) {
+      expect(bytes).toHaveLength(12);
+      expect(bytes.constructor).toBe(Uint8Array);
+      // Never a view into the pool: nothing else can be read through its buffer.
+      expect(bytes.byteOffset).toBe(0);
+      expect(bytes.buffer.byteLength).toBe(12);
+    }
+    // 12 000 bytes span several 4 KiB refills; 96-bit values never repeat.
+    expect(new Set(taken.map((bytes) => b64url(bytes))).size).toBe(1_000);
+  });
+
+  it("serves sizes past the pool's limit straight from the CSPRNG, and 0 bytes as an empty array", () => {
+    expect(publicRandomBytes(0)).toHaveLength(0);
+    expect(publicRandomBytes(65)).toHaveLength(65);
+    expect(publicRandomBytes(4_096)).toHaveLength(4_096);
+    expect(b64url(publicRandomBytes(100))).not.toBe(b64url(publicRandomBytes(100)));
   });
 });
 

@@ -87,6 +87,29 @@ describe("VersionStore", () => {
     expect(store.kids("b")).toEqual(["b1", "b2"]);
   });
 
+  it("keeps the sorted kid list right as kids come and go, and hands out copies", () => {
+    const store = new VersionStore<number>();
+    for (const kid of ["c", "a"]) store.add(kid, undefined, (v) => v);
+    const listed = store.kids();
+    expect(listed).toEqual(["a", "c"]);
+    listed.push("zz");
+    store.add("b", undefined, (v) => v);
+    store.add("a", undefined, (v) => v); // a new version of a known kid
+    expect(store.kids()).toEqual(["a", "b", "c"]);
+    store.delete("c");
+    expect(store.kids()).toEqual(["a", "b"]);
+    store.delete("b", 1); // its last version
+    expect(store.kids()).toEqual(["a"]);
+    store.delete("a", 1); // not its last
+    expect(store.kids()).toEqual(["a"]);
+    expect(() =>
+      store.add("d", undefined, () => {
+        throw new Error("no");
+      }),
+    ).toThrow("no");
+    expect(store.kids()).toEqual(["a"]);
+  });
+
   it("leaves nothing behind when building the record throws", () => {
     const store = new VersionStore<number>();
     expect(() =>

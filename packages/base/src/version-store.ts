@@ -50,6 +50,8 @@ export class VersionStore<T> {
   readonly #keys = new Map<string, Entry<T>>();
   /** The used numbers of kids whose every version was destroyed. */
   readonly #destroyed = new Map<string, Numbers>();
+  /** Every kid, sorted; kept until a kid is added or removed (jwks() lists them on every call). */
+  #sortedKids: readonly string[] | undefined;
 
   /** Whether the kid exists (has at least one version). */
   has(kid: string): boolean {
@@ -102,9 +104,8 @@ export class VersionStore<T> {
 
   /** Kids, sorted, optionally only those starting with `prefix`. */
   kids(prefix = ""): string[] {
-    const kids: string[] = [];
-    for (const kid of this.#keys.keys()) if (kid.startsWith(prefix)) kids.push(kid);
-    return kids.sort();
+    this.#sortedKids ??= [...this.#keys.keys()].sort();
+    return prefix === "" ? [...this.#sortedKids] : this.#sortedKids.filter((kid) => kid.startsWith(prefix));
   }
 
   /** The current life of `kid`, for {@link add}'s `expected`; `KeyNotFoundError` if there is none. */
@@ -140,6 +141,7 @@ export class VersionStore<T> {
     if (used?.retired.has(chosen)) throw new KeyExistsError(kid, chosen, { retired: true });
     const record = make(chosen);
     if (entry === undefined) {
+      this.#sortedKids = undefined;
       this.#keys.set(kid, {
         versions: new Map([[chosen, record]]),
         retired: used?.retired ?? new Set(),
@@ -170,6 +172,7 @@ export class VersionStore<T> {
     }
     if (entry.versions.size === 0) {
       // A new life of the kid is a new entry (tokens of this one no longer match), with these numbers.
+      this.#sortedKids = undefined;
       this.#keys.delete(kid);
       this.#destroyed.set(kid, { retired: entry.retired, highest: entry.highest });
     } else if (version === entry.primary) {

@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import {
   InvalidConfigError,
   NotSupportedError,
@@ -116,7 +117,9 @@ export async function openProvider(
   const installed = await installedProviders(place, onInvalid);
   const registry = createRegistry({ providers: installed.map((entry) => entry.definition) });
   try {
-    return await registry.create(config.provider, config.options);
+    // Relative paths follow the config file, or the directory the command runs in for --options.
+    const baseDirectory = resolve(config.path === undefined ? place.cwd : dirname(config.path));
+    return await registry.create(config.provider, config.options, { baseDirectory });
   } catch (error) {
     if (error instanceof TypeError || error instanceof RangeError) {
       throw new InvalidConfigError(

@@ -83,4 +83,10 @@ export type {
 export { PROVIDER_API_VERSION, defineProvider, isProviderDefinition } from "./provider-definition.js";
 export type { ProviderContext, ProviderDefinition, ProviderDefinitionInput } from "./provider-definition.js";
 export { FIRST_PARTY_PROVIDERS, createRegistry } from "./registry.js";
-export type { ProviderLoader, ProviderRegistry, RegistryEntries, RegistryOptions } from "./registry.js";
+export type {
+  CreateContext,
+  ProviderLoader,
+  ProviderRegistry,
+  RegistryEntries,
+  RegistryOptions,
+} from "./registry.js";

@@ -28,8 +28,14 @@ const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
  * ```
  */
 export interface ProviderContext {
-  /** Create another registered provider by name, as `registry.create` does. */
+  /** Create another registered provider by name, as `registry.create` does (same `baseDirectory`). */
   create(name: string, options?: unknown): Promise<KeyProvider>;
+  /**
+   * The absolute directory that relative paths in the options are resolved against: the config
+   * file's directory when the options come from `keyprovider.config.json`, so `"directory": "keys"`
+   * names one place wherever the process runs. `undefined`: the process's working directory.
+   */
+  readonly baseDirectory: string | undefined;
 }
 
 /**

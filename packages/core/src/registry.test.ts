@@ -205,3 +205,38 @@ describe("createRegistry", () => {
     expect(() => createRegistry({ loaders: { x: "nope" as never } })).toThrow(TypeError);
   });
 });
+
+describe("baseDirectory: where relative paths in options point", () => {
+  const seen: (string | undefined)[] = [];
+  const leaf = defineProvider({
+    name: "LeafKeyProvider",
+    apiVersion: 1,
+    create: (_options: unknown, ctx) => {
+      seen.push(ctx.baseDirectory);
+      return fakeProvider("leaf");
+    },
+  });
+  const parent = defineProvider({
+    name: "ParentKeyProvider",
+    apiVersion: 1,
+    create: async (_options: unknown, ctx) => {
+      seen.push(ctx.baseDirectory);
+      return ctx.create("LeafKeyProvider");
+    },
+  });
+
+  it("reaches the provider and every provider it creates; without it, undefined (the working directory)", async () => {
+    const registry = createRegistry({ providers: [leaf, parent] });
+    seen.length = 0;
+    await registry.create("ParentKeyProvider", undefined, { baseDirectory: "/etc/my-service" });
+    await registry.create("ParentKeyProvider");
+    expect(seen).toEqual(["/etc/my-service", "/etc/my-service", undefined, undefined]);
+  });
+
+  it("must be absolute", async () => {
+    const registry = createRegistry({ providers: [leaf] });
+    await expect(registry.create("LeafKeyProvider", undefined, { baseDirectory: "keys" })).rejects.toThrow(
+      /baseDirectory must be an absolute path/,
+    );
+  });
+});

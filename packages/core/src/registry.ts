@@ -105,11 +105,29 @@ export interface ProviderRegistry<Entries extends object = AnyEntries> {
   list(): string[];
   /** The definition for a name or alias, loading its package if needed. */
   get(name: keyof Entries & string): Promise<ProviderDefinition>;
-  /** Create a provider by name or alias with its options. */
+  /**
+   * Create a provider by name or alias with its options. `context.baseDirectory` is what relative
+   * paths in the options are resolved against (see {@link ProviderContext}); `createFromConfig`
+   * passes the config file's directory.
+   */
   create<N extends keyof Entries & string>(
     name: N,
     options?: Entries[N] extends { readonly options: infer O } ? O : unknown,
+    context?: CreateContext,
   ): Promise<Entries[N] extends { readonly provider: infer P } ? P : KeyProvider>;
+}
+
+/**
+ * The third argument of `registry.create`.
+ *
+ * @example
+ * ```ts
+ * await registry.create("file", { directory: "keys", kek }, { baseDirectory: "/etc/my-service" });
+ * ```
+ */
+export interface CreateContext {
+  /** An absolute directory; relative paths in the options (and in nested providers' options) are resolved against it. */
+  readonly baseDirectory?: string;
 }
 
 const MAX_COMPOSITION_DEPTH = 8;
@@ -230,7 +248,12 @@ export function createRegistry<
     return def;
   };
 
-  const createAt = async (depth: number, name: string, providerOptions: unknown): Promise<KeyProvider> => {
+  const createAt = async (
+    depth: number,
+    name: string,
+    providerOptions: unknown,
+    baseDirectory: string | undefined,
+  ): Promise<KeyProvider> => {
     if (depth > MAX_COMPOSITION_DEPTH) {
       throw new InvalidProviderError(
         `Providers are nested more than ${MAX_COMPOSITION_DEPTH} deep while creating ${quoteForMessage(name)}; does a composite provider's configuration contain itself?`,
@@ -238,7 +261,8 @@ export function createRegistry<
     }
     const definition = await get(name);
     const ctx: ProviderContext = {
-      create: (childName, childOptions) => createAt(depth + 1, childName, childOptions),
+      create: (childName, childOptions) => createAt(depth + 1, childName, childOptions, baseDirectory),
+      baseDirectory,
     };
     return definition.create(providerOptions, ctx);
   };
@@ -258,6 +282,24 @@ export function createRegistry<
     has: (name: string) => byName.has(name) || loaders.has(name),
     list: known,
     get,
-    create: (name: string, providerOptions?: unknown) => createAt(0, name, providerOptions),
+    create: (name: string, providerOptions?: unknown, context?: CreateContext) => {
+      const baseDirectory = context?.baseDirectory;
+      if (
+        baseDirectory !== undefined &&
+        (typeof baseDirectory !== "string" || !isAbsolutePath(baseDirectory))
+      ) {
+        return Promise.reject(
+          new TypeError(
+            `registry.create(): context.baseDirectory must be an absolute path, got ${quoteForMessage(baseDirectory)}`,
+          ),
+        );
+      }
+      return createAt(0, name, providerOptions, baseDirectory);
+    },
   }) as never;
+}
+
+/** POSIX `/…` or Windows `C:\…`/`\\server\…`, without importing node:path (core runs anywhere). */
+function isAbsolutePath(path: string): boolean {
+  return path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith("\\\\");
 }

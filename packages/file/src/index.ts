@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from "node:path";
 import { Buffer } from "node:buffer";
 import { defineProvider, describeType, type KeyProvider, type ProviderContext } from "@keyprovider/core";
 import { FileKeyProvider, type FileKeyProviderOptions } from "./file-key-provider.js";
@@ -51,9 +52,15 @@ function keyFromText(text: string): Uint8Array {
 }
 
 async function optionsFromConfig(
-  config: FileKeyProviderConfig,
+  given: FileKeyProviderConfig,
   ctx: ProviderContext,
 ): Promise<FileKeyProviderOptions> {
+  // A relative directory in a config file is the config file's (ctx.baseDirectory), not the shell's.
+  const directory = (given as { directory?: unknown } | null | undefined)?.directory;
+  const config =
+    typeof directory === "string" && ctx.baseDirectory !== undefined && !isAbsolute(directory)
+      ? { ...given, directory: resolve(ctx.baseDirectory, directory) }
+      : given;
   const kek = (config as { kek?: unknown } | null | undefined)?.kek;
   if (typeof kek !== "object" || kek === null) return config as FileKeyProviderOptions; // the constructor says what is wrong
   const { provider, key } = kek as { provider?: unknown; key?: unknown };

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { defineProvider, describeType, type KeyProvider } from "@keyprovider/core";
 import { FileMappingStore } from "./mapping-store.js";
 import { MirroredKeyProvider } from "./mirrored-key-provider.js";
@@ -112,7 +113,14 @@ const mirrored = defineProvider({
     ];
     return new MirroredKeyProvider(children[0]!, children[1]!, {
       ...options,
-      ...(mappingFile === undefined ? {} : { mappingStore: new FileMappingStore(mappingFile) }),
+      ...(mappingFile === undefined
+        ? {}
+        : {
+            // Relative to the config file (ctx.baseDirectory), like every path in a configuration.
+            mappingStore: new FileMappingStore(
+              ctx.baseDirectory === undefined ? mappingFile : resolve(ctx.baseDirectory, mappingFile),
+            ),
+          }),
     });
   },
 });

@@ -734,12 +734,21 @@ export class MirroredKeyProvider implements KeyProvider {
   }
 
   /** Call the primary, giving up after `primaryTimeoutMs` with a retryable `ProviderUnavailableError`. */
-  async #onPrimary<T>(
+  #onPrimary<T>(
     call: (signal: AbortSignal | undefined) => Promise<T>,
     signal: AbortSignal | undefined,
   ): Promise<T> {
     const timeoutMs = this.#timeoutMs;
+    // Without a timeout the call is the primary's own promise: no extra async step on every read.
     if (timeoutMs === undefined) return call(signal);
+    return this.#withTimeout(call, signal, timeoutMs);
+  }
+
+  async #withTimeout<T>(
+    call: (signal: AbortSignal | undefined) => Promise<T>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): Promise<T> {
     const timeout = new AbortController();
     const combined = signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal]);
     const timer = setTimeout(() => {

@@ -217,7 +217,8 @@ export class RemoteJwksSource {
     const query = readSelector(selector);
     const signal = readSignal(options, "getKey options");
     if (query === undefined) throw new KeyNotFoundError(selector.kid ?? "", selector.version);
-    let set = await this.#servable(signal);
+    // A fresh set is served without waiting on anything (the common, warm case).
+    let set = this.#fresh() ?? (await this.#servable(signal));
     let cause: RemoteJwksError | undefined;
     for (let round = 0; ; round += 1) {
       const result = selectKey(set, query);
@@ -333,6 +334,17 @@ export class RemoteJwksSource {
   /** A set that may be served now; marks the source as in use (for the refresh-ahead timer). */
   async #servable(signal: AbortSignal | undefined): Promise<KeySet> {
     const set = await this.#servableSet(signal);
+    this.#usedSinceFetch = true;
+    return set;
+  }
+
+  /** The held set if it is fresh (starting a refresh ahead when it is due), marked as used. */
+  #fresh(): KeySet | undefined {
+    const set = this.#set;
+    if (set === undefined) return undefined;
+    const now = this.#now();
+    if (now >= this.#expiresAt) return undefined;
+    if (now >= this.#refreshAt) this.#background("ahead", now);
     this.#usedSinceFetch = true;
     return set;
   }

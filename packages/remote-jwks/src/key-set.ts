@@ -263,6 +263,7 @@ export function selectKey(
   }
   const first = candidates[0];
   if (first === undefined) return { missing: true };
+  if (candidates.length === 1) return { found: first };
   const distinct = new Set(
     candidates.map((key) => `${key.thumbprint} ${algorithmsFor(key, query.purpose).join(",")}`),
   );

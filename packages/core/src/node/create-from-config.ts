@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import { createRegistry } from "../registry.js";
 import type { KeyProvider } from "../types.js";
 import { loadConfig, type LoadConfigOptions, type LoadedConfig } from "./config.js";
@@ -52,5 +53,11 @@ export async function createFromConfig(options: CreateFromConfigOptions = {}): P
     ...(where.cwd === undefined ? {} : { cwd: where.cwd }),
     ...(onInvalid === undefined ? {} : { onInvalid }),
   });
-  return createRegistry({ providers }).create(config.provider, config.options);
+  // Relative paths in a config file are the file's, not the shell's: "directory": "keys" is one store.
+  const baseDirectory = config.path === undefined ? where.cwd : dirname(config.path);
+  return createRegistry({ providers }).create(
+    config.provider,
+    config.options,
+    baseDirectory === undefined ? {} : { baseDirectory: resolve(baseDirectory) },
+  );
 }
