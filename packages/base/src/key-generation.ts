@@ -1,4 +1,12 @@
-import { createSecretKey, generateKeyPair, type KeyObject } from "node:crypto";
+import type { Buffer } from "node:buffer";
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPair,
+  generateKeyPairSync,
+  type KeyObject,
+} from "node:crypto";
 import { KeyClass, KeyType, type NormalizedKeySpec } from "@keyprovider/core";
 import { ALGORITHMS, RSA_KEY_SIZES } from "./algorithms.js";
 import { randomBytes } from "./random.js";
@@ -45,9 +53,56 @@ export async function generateKeys(spec: NormalizedKeySpec, opaqueLength = 32): 
         ? (["ec", { namedCurve: info.curve!.node }] as const)
         : ([info.curve!.node as "ed25519", {}] as const);
   return new Promise((resolve, reject) => {
-    generateKeyPair(type as "ec", options as { namedCurve: string }, (error, publicKey, privateKey) => {
-      if (error) reject(error);
-      else resolve({ publicKey, secretKey: privateKey });
-    });
+    generateKeyPair(
+      type as "ec",
+      { ...(options as { namedCurve: string }), ...DER_ENCODINGS },
+      (error, publicDer: Buffer, privateDer: Buffer) => {
+        if (error) reject(error);
+        else resolve(keyPairFromDer(publicDer, privateDer));
+      },
+    );
   });
+}
+
+/**
+ * Key pairs are generated as DER and parsed into key objects of their own. A key object that
+ * `generateKeyPair(Sync)` returns shares a lock with the generation job, and Node 20 deadlocks when
+ * the garbage collector finalizes that job while the same key is being exported (an export holds the
+ * lock and allocates, the allocation runs the GC, the job's destructor takes the lock): seen as a
+ * test run that hung forever in `KeyObject.export({ format: "jwk" })`.
+ */
+const DER_ENCODINGS = {
+  publicKeyEncoding: { type: "spki", format: "der" },
+  privateKeyEncoding: { type: "pkcs8", format: "der" },
+} as const;
+
+function keyPairFromDer(
+  publicDer: Buffer,
+  privateDer: Buffer,
+): { publicKey: KeyObject; secretKey: KeyObject } {
+  try {
+    return {
+      publicKey: createPublicKey({ key: publicDer, format: "der", type: "spki" }),
+      secretKey: createPrivateKey({ key: privateDer, format: "der", type: "pkcs8" }),
+    };
+  } finally {
+    privateDer.fill(0);
+  }
+}
+
+/**
+ * An X25519 key pair generated synchronously, for one-time use (an ephemeral key of an envelope),
+ * with key objects of its own (see {@link generateKeys} on why).
+ *
+ * @example
+ * ```ts
+ * const { publicKey, secretKey } = ephemeralX25519();
+ * ```
+ */
+export function ephemeralX25519(): { readonly publicKey: KeyObject; readonly secretKey: KeyObject } {
+  const { publicKey, privateKey } = generateKeyPairSync("x25519", {
+    publicKeyEncoding: { type: "spki", format: "der" },
+    privateKeyEncoding: { type: "pkcs8", format: "der" },
+  });
+  return keyPairFromDer(publicKey, privateKey);
 }

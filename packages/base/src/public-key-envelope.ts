@@ -1,7 +1,8 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { KeyAlg } from "@keyprovider/core";
 import { bufferOf, toBytes } from "./encoding.js";
 import { encodeEnvelope, envelopeAad } from "./envelope.js";
+import { ephemeralX25519 } from "./key-generation.js";
 import { aesGcmSeal, rsaOaepWrap, x25519Agree, x25519ContentKey } from "./key-operations.js";
 import { randomBytes } from "./random.js";
 
@@ -47,9 +48,9 @@ export function sealToPublicKey(
       wrappedKey = rsaOaepWrap(publicKey, contentKey);
     } else {
       // X25519: an ephemeral key pair, agreement with the recipient, HKDF to the content key.
-      const ephemeral = generateKeyPairSync("x25519");
+      const ephemeral = ephemeralX25519();
       wrappedKey = rawX25519(ephemeral.publicKey);
-      const shared = x25519Agree(ephemeral.privateKey, publicKey);
+      const shared = x25519Agree(ephemeral.secretKey, publicKey);
       sealingKey = x25519ContentKey(shared, wrappedKey, rawX25519(publicKey));
       shared.fill(0);
     }

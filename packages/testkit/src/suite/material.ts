@@ -1,4 +1,32 @@
-import { createSecretKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPairSync,
+  randomBytes,
+  webcrypto,
+  type KeyObject,
+} from "node:crypto";
+
+/**
+ * A key pair whose key objects are parsed from DER, not the ones generateKeyPairSync returns: those
+ * share a lock with the generation job, and Node 20 deadlocks when the garbage collector finalizes
+ * the job while the same key is being exported (the suite exports every key it makes).
+ */
+function freshPair(
+  type: "ed25519" | "x25519" | "ec" | "rsa",
+  options: { namedCurve?: string; modulusLength?: number } = {},
+): { publicKey: KeyObject; privateKey: KeyObject } {
+  const { publicKey, privateKey } = generateKeyPairSync(type as "ec", {
+    ...(options as { namedCurve: string }),
+    publicKeyEncoding: { type: "spki", format: "der" },
+    privateKeyEncoding: { type: "pkcs8", format: "der" },
+  });
+  return {
+    publicKey: createPublicKey({ key: publicKey, format: "der", type: "spki" }),
+    privateKey: createPrivateKey({ key: privateKey, format: "der", type: "pkcs8" }),
+  };
+}
 import { KeyAlg } from "@keyprovider/core";
 import { EXPECTED } from "./algorithms.js";
 
@@ -41,12 +69,12 @@ export function localKey(alg: KeyAlg): LocalKey {
       };
     case KeyAlg.ED25519:
       return {
-        ...generateKeyPairSync("ed25519"),
+        ...freshPair("ed25519"),
         webCrypto: { algorithm: { name: "Ed25519" }, usages: ["sign"] },
       };
     case KeyAlg.X25519:
       return {
-        ...generateKeyPairSync("x25519"),
+        ...freshPair("x25519"),
         webCrypto: { algorithm: { name: "X25519" }, usages: ["deriveBits"] },
       };
     default:
@@ -55,11 +83,11 @@ export function localKey(alg: KeyAlg): LocalKey {
   if (expected.node?.type === "ec") {
     const namedCurve = expected.jwk!.crv!;
     return {
-      ...generateKeyPairSync("ec", { namedCurve }),
+      ...freshPair("ec", { namedCurve }),
       webCrypto: { algorithm: { name: "ECDSA", namedCurve }, usages: ["sign"] },
     };
   }
-  rsa ??= generateKeyPairSync("rsa", { modulusLength: 2048 });
+  rsa ??= freshPair("rsa", { modulusLength: 2048 });
   const name =
     alg === KeyAlg.RSA_OAEP_SHA256
       ? "RSA-OAEP"
