@@ -1,6 +1,12 @@
 import type { KeyObject } from "node:crypto";
 import { algorithmInfo } from "@keyprovider/base";
-import { InvalidTokenError, KeyNotFoundError, keyAlgFromJws, parseVersionedKid, quoteForMessage } from "@keyprovider/core";
+import {
+  InvalidTokenError,
+  KeyNotFoundError,
+  keyAlgFromJws,
+  parseVersionedKid,
+  quoteForMessage,
+} from "@keyprovider/core";
 import type { RemoteJwksSource } from "./jwks-source.js";
 
 /**
