@@ -1,10 +1,10 @@
-import type { Buffer } from "node:buffer";
 import {
   createPrivateKey,
   createPublicKey,
   createSecretKey,
   generateKeyPair,
   generateKeyPairSync,
+  type JsonWebKey,
   type KeyObject,
 } from "node:crypto";
 import { KeyClass, KeyType, type NormalizedKeySpec } from "@keyprovider/core";
@@ -53,41 +53,45 @@ export async function generateKeys(spec: NormalizedKeySpec, opaqueLength = 32): 
         ? (["ec", { namedCurve: info.curve!.node }] as const)
         : ([info.curve!.node as "ed25519", {}] as const);
   return new Promise((resolve, reject) => {
-    generateKeyPair(
-      type as "ec",
-      { ...(options as { namedCurve: string }), ...DER_ENCODINGS },
-      (error, publicDer: Buffer, privateDer: Buffer) => {
-        if (error) reject(error);
-        else resolve(keyPairFromDer(publicDer, privateDer));
+    // @types/node has no overload for the "jwk" encodings Node accepts since v15.9.
+    (generateKeyPair as unknown as GenerateJwkPair)(
+      type,
+      { ...options, ...JWK_ENCODINGS },
+      (error, publicJwk, privateJwk) => {
+        if (error !== null) reject(error);
+        else resolve(keyPairFromJwk(publicJwk, privateJwk));
       },
     );
   });
 }
 
 /**
- * Key pairs are generated as DER and parsed into key objects of their own. A key object that
+ * Key pairs are generated as JWKs and imported into key objects of their own. A key object that
  * `generateKeyPair(Sync)` returns shares a lock with the generation job, and Node 20 deadlocks when
- * the garbage collector finalizes that job while the same key is being exported (an export holds the
- * lock and allocates, the allocation runs the GC, the job's destructor takes the lock): seen as a
- * test run that hung forever in `KeyObject.export({ format: "jwk" })`.
+ * the garbage collector finalizes that job while the same key is in use (an export holds the lock
+ * and allocates, the allocation runs the GC, the job's destructor takes the lock): seen as a test
+ * run hung for good in `KeyObject.export({ format: "jwk" })`. JWK is the cheapest copy (importing
+ * PKCS#8 DER goes through OpenSSL 3's decoders, about 1 ms a key).
  */
-const DER_ENCODINGS = {
-  publicKeyEncoding: { type: "spki", format: "der" },
-  privateKeyEncoding: { type: "pkcs8", format: "der" },
+type GenerateJwkPair = (
+  type: string,
+  options: object,
+  callback: (error: Error | null, publicJwk: JsonWebKey, privateJwk: JsonWebKey) => void,
+) => void;
+
+const JWK_ENCODINGS = {
+  publicKeyEncoding: { format: "jwk" },
+  privateKeyEncoding: { format: "jwk" },
 } as const;
 
-function keyPairFromDer(
-  publicDer: Buffer,
-  privateDer: Buffer,
+function keyPairFromJwk(
+  publicJwk: JsonWebKey,
+  privateJwk: JsonWebKey,
 ): { publicKey: KeyObject; secretKey: KeyObject } {
-  try {
-    return {
-      publicKey: createPublicKey({ key: publicDer, format: "der", type: "spki" }),
-      secretKey: createPrivateKey({ key: privateDer, format: "der", type: "pkcs8" }),
-    };
-  } finally {
-    privateDer.fill(0);
-  }
+  return {
+    publicKey: createPublicKey({ key: publicJwk, format: "jwk" }),
+    secretKey: createPrivateKey({ key: privateJwk, format: "jwk" }),
+  };
 }
 
 /**
@@ -100,9 +104,11 @@ function keyPairFromDer(
  * ```
  */
 export function ephemeralX25519(): { readonly publicKey: KeyObject; readonly secretKey: KeyObject } {
-  const { publicKey, privateKey } = generateKeyPairSync("x25519", {
-    publicKeyEncoding: { type: "spki", format: "der" },
-    privateKeyEncoding: { type: "pkcs8", format: "der" },
-  });
-  return keyPairFromDer(publicKey, privateKey);
+  const { publicKey, privateKey } = (
+    generateKeyPairSync as unknown as (
+      type: "x25519",
+      options: typeof JWK_ENCODINGS,
+    ) => { publicKey: JsonWebKey; privateKey: JsonWebKey }
+  )("x25519", JWK_ENCODINGS);
+  return keyPairFromJwk(publicKey, privateKey);
 }
